@@ -1,0 +1,1 @@
+"""HTTP layer of idmqa: thin FastAPI routes over :mod:`idmqa.service`."""

@@ -1,0 +1,55 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from idmqa import __version__
+from idmqa.api.routes import router
+from idmqa.api.state import ServiceHolder
+from idmqa.settings import Settings, get_settings
+
+# Validation errors may carry exceptions or raw bytes in ``ctx``/``input``.
+_SAFE = {Exception: str, bytes: lambda b: b.decode("utf-8", "replace")}
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the index and model load in the background after start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.holder.start()
+        yield
+
+    app = FastAPI(
+        title="idmqa",
+        version=__version__,
+        lifespan=lifespan,
+        description="Cited passages from the IOM International Dialogue on Migration "
+        "No. 28 (2018), for questions in French or English.",
+    )
+    app.state.holder = ServiceHolder(settings)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # One readable sentence first, the structured errors after, for clients of both kinds.
+        body = {"detail": _validation_message(exc), "errors": exc.errors()}
+        return JSONResponse(jsonable_encoder(body, custom_encoder=_SAFE), status_code=422)
+
+    app.include_router(router)
+    return app

@@ -1,0 +1,131 @@
+"""Routes: question answering, passages, health and readiness."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from idmqa.api.schemas import (
+    MAX_QUESTION_CHARS,
+    AskFilters,
+    AskRequest,
+    AskResponse,
+    CitationOut,
+    PassageDetail,
+    PassageOut,
+    Problem,
+)
+from idmqa.api.state import ServiceDep
+from idmqa.search import Filters
+from idmqa.service import QAService
+
+router = APIRouter()
+
+
+def _citation(service: QAService, passage) -> CitationOut:
+    c = service.citation(passage)
+    return CitationOut(
+        document=c.document, title=c.title, section=c.section, kind=c.kind, lines=list(c.lines)
+    )
+
+
+def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
+    if given is None:
+        return None
+    if given.document and given.document not in service.index.documents:
+        known = ", ".join(sorted(service.index.documents))
+        raise HTTPException(
+            422, f"filters.document: unknown document {given.document!r} (known: {known})"
+        )
+    kinds = tuple(given.kind or ())
+    known_kinds = {p.kind for p in service.index.passages}
+    unknown = [k for k in kinds if k not in known_kinds]
+    if unknown:
+        raise HTTPException(
+            422, f"filters.kind: unknown kind(s) {unknown} (known: {sorted(known_kinds)})"
+        )
+    return Filters(document=given.document, kinds=kinds)
+
+
+def _answer(service: QAService, request: AskRequest) -> AskResponse:
+    result = service.ask(request.question, request.k, _filters(service, request.filters))
+    passages = [
+        PassageOut(
+            id=h.passage.id,
+            rank=h.rank,
+            score=round(h.score, 6),
+            text=h.passage.text,
+            tokens=h.passage.tokens,
+            citation=_citation(service, h.passage),
+        )
+        for h in result.hits
+    ]
+    return AskResponse(
+        question=result.question,
+        language=result.language,
+        passages=passages,
+        took_ms=result.took_ms,
+    )
+
+
+@router.post("/ask", response_model=AskResponse, responses={422: {"model": Problem}})
+def ask(body: AskRequest, service: ServiceDep) -> AskResponse:
+    """Best passages for a question, with citations."""
+    return _answer(service, body)
+
+
+@router.get("/ask", response_model=AskResponse, responses={422: {"model": Problem}})
+def ask_get(
+    service: ServiceDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
+    k: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> AskResponse:
+    """Same as ``POST /ask`` with the question in the query string."""
+    try:
+        body = AskRequest(question=q, k=k)
+    except ValueError as exc:
+        raise HTTPException(422, "q: question is empty or whitespace only") from exc
+    return _answer(service, body)
+
+
+@router.get(
+    "/passages/{passage_id}", response_model=PassageDetail, responses={404: {"model": Problem}}
+)
+def get_passage(passage_id: str, service: ServiceDep) -> PassageDetail:
+    """One passage by id, with the ids of the passages before and after it."""
+    found = service.searcher.passage(passage_id)
+    if found is None:
+        raise HTTPException(404, f"no passage with id {passage_id!r}")
+    passage, previous, nxt = found
+    return PassageDetail(
+        id=passage.id,
+        text=passage.text,
+        tokens=passage.tokens,
+        citation=_citation(service, passage),
+        previous=previous,
+        next=nxt,
+    )
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses={503: {"model": Problem}})
+def ready(request: Request):
+    """200 once the index and the model are loaded, 503 before (or if loading failed)."""
+    holder = request.app.state.holder
+    if holder.service is None:
+        detail = holder.error or "loading index and model"
+        return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
+    manifest = holder.service.manifest
+    return {
+        "status": "ready",
+        "passages": manifest["counts"]["passages"],
+        "model": manifest["model"],
+        "built_at": manifest["built_at"],
+    }

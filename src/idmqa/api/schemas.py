@@ -1,0 +1,80 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUESTION_CHARS = 1000
+
+
+class AskFilters(BaseModel):
+    """Optional restrictions on the passages returned."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: str | None = Field(None, description="Only passages of this document id")
+    kind: list[str] | None = Field(None, description="Only passages of these kinds")
+
+
+class AskRequest(BaseModel):
+    """A question and how many passages to return."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
+    k: int = Field(5, ge=1, le=50, description="Number of passages (1–50)")
+    filters: AskFilters | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question is empty or whitespace only")
+        return value.strip()
+
+
+class CitationOut(BaseModel):
+    """Where the passage comes from."""
+
+    document: str
+    title: str
+    section: str
+    kind: str
+    lines: list[int] = Field(..., description="[first, last] 1-based lines in the source file")
+
+
+class PassageOut(BaseModel):
+    """One returned passage with its verbatim text and citation."""
+
+    id: str
+    rank: int
+    score: float
+    text: str
+    tokens: int = Field(..., description="cl100k_base tokens of text")
+    citation: CitationOut
+
+
+class AskResponse(BaseModel):
+    """Best passages for a question."""
+
+    question: str
+    language: str
+    passages: list[PassageOut]
+    took_ms: float
+
+
+class PassageDetail(BaseModel):
+    """One passage with its neighbours in document order."""
+
+    id: str
+    text: str
+    tokens: int
+    citation: CitationOut
+    previous: str | None
+    next: str | None
+
+
+class Problem(BaseModel):
+    """Error body."""
+
+    detail: str

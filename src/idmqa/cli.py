@@ -1,0 +1,179 @@
+"""The ``idmqa`` command: index, serve, ask, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from pathlib import Path
+
+from idmqa.settings import get_settings
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from idmqa.embedding import Encoder
+    from idmqa.index import build_index
+    from idmqa.service import configure_threads
+
+    settings = get_settings()
+    configure_threads(settings)
+    manifest = build_index(settings, Encoder(settings), progress=sys.stderr.isatty())
+    counts = manifest["counts"]
+    print(
+        f"indexed {counts['passages']} passages from {counts['documents']} document(s) "
+        f"in {manifest['seconds']} s with {manifest['model']} → {settings.index_dir}"
+    )
+    for problem in manifest["skipped"]:
+        print(f"skipped: {problem}", file=sys.stderr)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from idmqa.api.app import create_app
+
+    settings = get_settings()
+    if not (settings.index_dir / "CURRENT").exists():
+        print("no index yet: building it first", file=sys.stderr)
+        _cmd_index(args)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+    )
+    return 0
+
+
+def _print_result(service, result, as_json: bool) -> None:
+    if as_json:
+        rows = [
+            {
+                "id": h.passage.id,
+                "rank": h.rank,
+                "score": h.score,
+                "text": h.passage.text,
+                "citation": _citation_dict(service, h.passage),
+            }
+            for h in result.hits
+        ]
+        print(
+            json.dumps(
+                {
+                    "question": result.question,
+                    "language": result.language,
+                    "passages": rows,
+                    "took_ms": result.took_ms,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    print(f"[{result.language}] {result.question}  ({result.took_ms} ms)\n")
+    for hit in result.hits:
+        c = service.citation(hit.passage)
+        print(
+            f"{hit.rank}. {c.title} — {c.section or '(no section)'} "
+            f"[{c.kind}, lines {c.lines[0]}–{c.lines[1]}]  score {hit.score:.4f}"
+        )
+        print(textwrap.indent(textwrap.fill(hit.passage.text, 100), "   "), end="\n\n")
+
+
+def _citation_dict(service, passage) -> dict:
+    c = service.citation(passage)
+    return {
+        "document": c.document,
+        "title": c.title,
+        "section": c.section,
+        "kind": c.kind,
+        "lines": list(c.lines),
+    }
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from idmqa.service import open_service
+
+    question = " ".join(args.question).strip()
+    if not question:
+        print("idmqa ask: the question is empty", file=sys.stderr)
+        return 2
+    service = open_service(get_settings())
+    _print_result(service, service.ask(question, args.k), args.json)
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from idmqa.evaluation import breakdown, evaluate, load_questions
+    from idmqa.service import open_service
+
+    questions = load_questions(Path(args.file))
+    service = open_service(get_settings())
+    outcomes = evaluate(questions, lambda q: [h.passage for h in service.ask(q, 10).hits])
+    table = breakdown(outcomes)
+    print(
+        f"{'group':<22}{'n':>4}"
+        + "".join(f"{m:>9}" for m in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10"))
+    )
+    for name, m in table.items():
+        print(
+            f"{name:<22}{m['n']:>4}"
+            + "".join(f"{m[x]:>9.3f}" for x in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10"))
+        )
+    misses = [o for o in outcomes if o.rank is None or o.rank > 5]
+    print(f"\nmisses at k=5: {len(misses)}")
+    for o in misses:
+        first = o.first
+        where = f"{first.id} {first.text[:90]!r}" if first else "nothing"
+        print(
+            f"- {o.question.id} [{o.question.lang}/{o.question.type}] {o.question.question}\n"
+            f"    expected: {o.question.gold[0][:90]!r} (rank {o.rank})\n    first: {where}"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(table, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``idmqa`` command."""
+    parser = argparse.ArgumentParser(prog="idmqa", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("index", help="build or rebuild the index from corpus/")
+    serve = sub.add_parser("serve", help="run the HTTP API (builds the index first if missing)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    ask = sub.add_parser("ask", help="print the best passages for a question")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("-k", type=int, default=5)
+    ask.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ev = sub.add_parser("eval", help="hit@k and MRR on a JSONL question set")
+    ev.add_argument("file")
+    ev.add_argument("--json", help="also write the metrics to this file")
+    return parser
+
+
+COMMANDS = {"index": _cmd_index, "serve": _cmd_serve, "ask": _cmd_ask, "eval": _cmd_eval}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    from idmqa.index import IndexUnavailable
+
+    try:
+        return COMMANDS[args.command](args)
+    except (IndexUnavailable, ValueError, FileNotFoundError) as exc:
+        print(f"idmqa {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

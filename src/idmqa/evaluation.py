@@ -1,0 +1,96 @@
+"""Retrieval evaluation on a JSONL question set with gold snippets."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from idmqa.schema import Passage
+from idmqa.text import normalise_for_match
+
+KS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One evaluation question with its gold snippets."""
+
+    id: str
+    question: str
+    gold: tuple[str, ...]
+    lang: str = ""
+    type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Where (1-based rank) the first passage containing a gold snippet came, if at all."""
+
+    question: Question
+    rank: int | None
+    first: Passage | None
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a JSONL file of ``{"id", "question", "gold": [...], "lang", "type"}`` rows."""
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(
+                Question(
+                    str(row.get("id", number)),
+                    row["question"],
+                    tuple(row["gold"]),
+                    row.get("lang", ""),
+                    row.get("type", ""),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a question row ({exc})") from exc
+    return questions
+
+
+def gold_rank(question: Question, passages: list[Passage]) -> int | None:
+    """Rank of the first passage that contains one of the gold snippets."""
+    golds = [normalise_for_match(g) for g in question.gold]
+    for rank, passage in enumerate(passages, 1):
+        text = normalise_for_match(passage.text)
+        if any(g in text for g in golds):
+            return rank
+    return None
+
+
+def evaluate(
+    questions: Iterable[Question], retrieve: Callable[[str], list[Passage]]
+) -> list[Outcome]:
+    """Run every question through ``retrieve`` (best passages first, ≥ 10 of them)."""
+    outcomes = []
+    for q in questions:
+        passages = retrieve(q.question)
+        outcomes.append(Outcome(q, gold_rank(q, passages), passages[0] if passages else None))
+    return outcomes
+
+
+def metrics(outcomes: list[Outcome]) -> dict[str, float]:
+    """hit@1/3/5/10 and MRR@10 over ``outcomes``."""
+    n = len(outcomes) or 1
+    result = {f"hit@{k}": sum(o.rank is not None and o.rank <= k for o in outcomes) / n for k in KS}
+    result["mrr@10"] = sum(1 / o.rank for o in outcomes if o.rank and o.rank <= 10) / n
+    result["n"] = len(outcomes)
+    return result
+
+
+def breakdown(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    """Metrics overall, per language and per question type."""
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups["all"].append(o)
+        groups[f"lang={o.question.lang or '?'}"].append(o)
+        groups[f"type={o.question.type or '?'}"].append(o)
+    return {name: metrics(group) for name, group in sorted(groups.items())}

@@ -1,0 +1,233 @@
+"""Build the index on disk atomically and load it back, refusing mismatches.
+
+Layout of ``index_dir``::
+
+    CURRENT                 name of the build that serves (replaced atomically)
+    builds/<build>/         one complete build
+        manifest.json       model, fingerprints, corpus hash, counts, file hashes
+        passages.jsonl      the passage store, in document order
+        dense.faiss         inner-product FAISS index over normalised embeddings
+        bm25/               bm25s index over the analysed passage text
+
+A build is written into a fresh ``builds/`` sub-directory and only becomes visible
+when ``CURRENT`` is replaced, so a crash mid-build leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from idmqa.chunking import CHUNKER_VERSION, chunk_document, embedding_text
+from idmqa.corpus import corpus_fingerprint, load_corpus
+from idmqa.embedding import Encoder
+from idmqa.parse import parse_document
+from idmqa.schema import Document, Passage
+from idmqa.settings import Settings
+from idmqa.text import analyze
+
+FORMAT_VERSION = 1
+KEEP_BUILDS = 2
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, corrupt or does not match the configuration."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedIndex:
+    """Everything search needs, in memory."""
+
+    manifest: dict
+    passages: list[Passage]
+    documents: dict[str, dict]
+    dense: faiss.Index
+    bm25: bm25s.BM25
+    path: Path
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_hashes(build_dir: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(build_dir)): _sha256_file(p)
+        for p in sorted(build_dir.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
+
+
+def _passage_from_json(row: dict) -> Passage:
+    for key in ("lines", "section", "footnote_refs", "speakers"):
+        row[key] = tuple(row.get(key, ()))
+    return Passage(**row)
+
+
+def _document_info(doc: Document) -> dict:
+    return {
+        "id": doc.id,
+        "path": doc.path,
+        "title": doc.title,
+        "language": doc.language,
+        "sha256": doc.sha256,
+        "meta": doc.meta,
+    }
+
+
+def collect_passages(
+    settings: Settings, encoder: Encoder
+) -> tuple[list[Document], list[Passage], list[str]]:
+    """Parse and chunk every corpus document; also return messages about skipped files."""
+    documents, problems = load_corpus(settings.corpus_dir)
+    if not documents:
+        raise IndexUnavailable(
+            f"no indexable document in {settings.corpus_dir}: " + "; ".join(problems)
+        )
+    passages: list[Passage] = []
+    for doc in documents:
+        blocks = parse_document(doc.text)
+        passages.extend(
+            chunk_document(
+                doc,
+                blocks,
+                encoder.count_tokens,
+                settings.max_chunk_tokens,
+                settings.chunk_overlap_sentences,
+            )
+        )
+    return documents, passages, problems
+
+
+def _write_build(
+    build_dir: Path,
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    encoder: Encoder,
+    settings: Settings,
+) -> dict:
+    dense = faiss.IndexFlatIP(vectors.shape[1])
+    dense.add(vectors)
+    faiss.write_index(dense, str(build_dir / "dense.faiss"))
+    retriever = bm25s.BM25()
+    retriever.index([analyze(embedding_text(p)) for p in passages], show_progress=False)
+    retriever.save(str(build_dir / "bm25"), show_progress=False)
+    with (build_dir / "passages.jsonl").open("w", encoding="utf-8") as fh:
+        for passage in passages:
+            fh.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model": encoder.name,
+        "model_fingerprint": encoder.fingerprint,
+        "dimension": int(vectors.shape[1]),
+        "query_prompt": settings.query_prompt,
+        "passage_prompt": settings.passage_prompt,
+        "chunker_version": CHUNKER_VERSION,
+        "corpus_sha256": corpus_fingerprint(documents),
+        "documents": [_document_info(d) for d in documents],
+        "counts": {"documents": len(documents), "passages": len(passages)},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": _file_hashes(build_dir),
+    }
+    (build_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    return manifest
+
+
+def _publish(index_dir: Path, build_dir: Path) -> None:
+    """Point ``CURRENT`` at ``build_dir`` atomically, then drop old builds."""
+    pointer_tmp = index_dir / f".CURRENT.{os.getpid()}"
+    pointer_tmp.write_text(build_dir.name + "\n")
+    os.replace(pointer_tmp, index_dir / "CURRENT")
+    builds = sorted((index_dir / "builds").iterdir(), key=lambda p: p.stat().st_mtime)
+    for old in builds[:-KEEP_BUILDS]:
+        if old != build_dir:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build_index(settings: Settings, encoder: Encoder, progress: bool = False) -> dict:
+    """Parse, chunk, embed and write a new index; return its manifest."""
+    started = time.perf_counter()
+    documents, passages, problems = collect_passages(settings, encoder)
+    vectors = encoder.encode_passages([embedding_text(p) for p in passages], progress=progress)
+    builds = settings.index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    build_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds))
+    try:
+        manifest = _write_build(build_dir, documents, passages, vectors, encoder, settings)
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    _publish(settings.index_dir, build_dir)
+    manifest["skipped"] = problems
+    manifest["seconds"] = round(time.perf_counter() - started, 1)
+    return manifest
+
+
+def current_build(index_dir: Path) -> Path:
+    """Directory of the build ``CURRENT`` points at."""
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        raise IndexUnavailable(f"no index in {index_dir}: run `idmqa index` first")
+    build_dir = index_dir / "builds" / pointer.read_text().strip()
+    if not (build_dir / "manifest.json").exists():
+        raise IndexUnavailable(f"index {build_dir} has no manifest: rebuild with `idmqa index`")
+    return build_dir
+
+
+def verify_build(build_dir: Path, manifest: dict) -> None:
+    """Refuse a build whose files are missing, truncated or altered."""
+    for name, expected in manifest.get("files", {}).items():
+        path = build_dir / name
+        if not path.exists():
+            raise IndexUnavailable(f"index file missing: {path}; rebuild with `idmqa index`")
+        if _sha256_file(path) != expected:
+            raise IndexUnavailable(f"index file corrupt (sha256 mismatch): {path}; rebuild")
+
+
+def check_compatible(manifest: dict, model: str, fingerprint: str) -> None:
+    """Refuse an index built with another model than the configured one."""
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexUnavailable(
+            f"index format {manifest.get('format_version')} is not "
+            f"{FORMAT_VERSION}; rebuild with `idmqa index`"
+        )
+    if manifest.get("model") != model or manifest.get("model_fingerprint") != fingerprint:
+        raise IndexUnavailable(
+            f"index was built with model {manifest.get('model')!r} "
+            f"(fingerprint {str(manifest.get('model_fingerprint'))[:12]}) but the configured "
+            f"model is {model!r} (fingerprint {fingerprint[:12]}); rebuild with `idmqa index` "
+            "or set IDMQA_MODEL to the index's model"
+        )
+
+
+def load_index(index_dir: Path, model: str, fingerprint: str) -> LoadedIndex:
+    """Load the current build after checking its integrity and model."""
+    build_dir = current_build(index_dir)
+    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    check_compatible(manifest, model, fingerprint)
+    verify_build(build_dir, manifest)
+    with (build_dir / "passages.jsonl").open(encoding="utf-8") as fh:
+        passages = [_passage_from_json(json.loads(line)) for line in fh]
+    dense = faiss.read_index(str(build_dir / "dense.faiss"))
+    if dense.ntotal != len(passages):
+        raise IndexUnavailable(
+            f"index {build_dir}: {dense.ntotal} vectors for {len(passages)} passages"
+        )
+    bm25 = bm25s.BM25.load(str(build_dir / "bm25"), show_progress=False)
+    documents = {d["id"]: d for d in manifest["documents"]}
+    return LoadedIndex(manifest, passages, documents, dense, bm25, build_dir)

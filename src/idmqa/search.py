@@ -1,0 +1,110 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from idmqa.index import LoadedIndex
+from idmqa.schema import Passage
+from idmqa.text import analyze, detect_language
+
+#: Candidates taken from each ranker before fusion.
+CANDIDATES = 100
+#: Reciprocal-rank-fusion constant (Cormack et al.; peers use ~60).
+RRF_K = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions on which passages may be returned."""
+
+    document: str | None = None
+    kinds: tuple[str, ...] = ()
+
+    def allows(self, passage: Passage) -> bool:
+        """True when ``passage`` satisfies every restriction."""
+        if self.document and passage.document != self.document:
+            return False
+        return not self.kinds or passage.kind in self.kinds
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked passage with its fused score and each ranker's evidence."""
+
+    passage: Passage
+    rank: int
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Answer to one question."""
+
+    question: str
+    language: str
+    hits: list[Hit] = field(default_factory=list)
+    took_ms: float = 0.0
+
+
+class Searcher:
+    """Ranks the passages of a loaded index for a question."""
+
+    def __init__(self, index: LoadedIndex, embed_query: Callable[[str], np.ndarray]) -> None:
+        self.index = index
+        self.embed_query = embed_query
+        self.by_id = {p.id: i for i, p in enumerate(index.passages)}
+
+    def _dense(self, question: str, n: int) -> dict[int, float]:
+        vector = self.embed_query(question).reshape(1, -1)
+        scores, ids = self.index.dense.search(vector, n)
+        return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+
+    def _lexical(self, question: str, n: int) -> dict[int, float]:
+        vocab = self.index.bm25.vocab_dict
+        terms = [t for t in analyze(question) if t in vocab]
+        if not terms:
+            return {}
+        scores = self.index.bm25.get_scores(terms)
+        top = np.argsort(-scores)[:n]
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+
+    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
+        """The ``k`` best passages for ``question``, best first."""
+        started = time.perf_counter()
+        total = len(self.index.passages)
+        n = total if filters else min(total, CANDIDATES)
+        dense = self._dense(question, n)
+        lexical = self._lexical(question, n)
+        fused: dict[int, float] = {}
+        for ranking in (dense, lexical):
+            ordered = sorted(ranking, key=ranking.__getitem__, reverse=True)
+            for rank, idx in enumerate(ordered):
+                fused[idx] = fused.get(idx, 0.0) + 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=fused.__getitem__, reverse=True)
+        passages = self.index.passages
+        if filters:
+            order = [i for i in order if filters.allows(passages[i])]
+        hits = [
+            Hit(passages[i], rank + 1, fused[i], dense.get(i, 0.0), lexical.get(i, 0.0))
+            for rank, i in enumerate(order[:k])
+        ]
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(question, detect_language(question), hits, round(took, 2))
+
+    def passage(self, passage_id: str) -> tuple[Passage, str | None, str | None] | None:
+        """A passage by id with the ids of its neighbours in the same document."""
+        idx = self.by_id.get(passage_id)
+        if idx is None:
+            return None
+        passages = self.index.passages
+        doc = passages[idx].document
+        prev_id = passages[idx - 1].id if idx > 0 and passages[idx - 1].document == doc else None
+        nxt = idx + 1 < len(passages) and passages[idx + 1].document == doc
+        return passages[idx], prev_id, passages[idx + 1].id if nxt else None

@@ -1,0 +1,104 @@
+"""Shared fixtures: the real model, a real index of the real report, a real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from idmqa.embedding import Encoder
+from idmqa.index import build_index
+from idmqa.service import QAService
+from idmqa.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+REPORT = CORPUS / "idm-28-2018-partenariats.fr.txt"
+DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def report_text() -> str:
+    """The report, verbatim."""
+    return REPORT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at the real corpus and a session-private index directory."""
+    return Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def encoder(settings: Settings) -> Encoder:
+    """The real embedding model (converted offline once per machine, then cached)."""
+    return Encoder(settings)
+
+
+@pytest.fixture(scope="session")
+def manifest(settings: Settings, encoder: Encoder) -> dict:
+    """A real index of the report, built once per test session."""
+    return build_index(settings, encoder)
+
+
+@pytest.fixture(scope="session")
+def service(settings: Settings, encoder: Encoder, manifest: dict) -> QAService:
+    """The QA core over the session's index."""
+    return QAService(settings, encoder)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    """``idmqa serve`` as a real uvicorn process on 127.0.0.1."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "idmqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Poll ``/ready`` until 200, failing early if the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read()}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{base} not ready after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings, manifest: dict) -> Iterator[str]:
+    """Base URL of a real idmqa server serving the session's index."""
+    port = free_port()
+    proc = start_server(
+        {"IDMQA_INDEX_DIR": str(settings.index_dir), "IDMQA_CORPUS_DIR": str(settings.corpus_dir)},
+        port,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

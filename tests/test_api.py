@@ -1,0 +1,114 @@
+"""The HTTP API through a real uvicorn server on 127.0.0.1."""
+
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, start_server
+
+
+def test_post_ask_returns_cited_passages(server: str) -> None:
+    r = httpx.post(
+        f"{server}/ask", json={"question": "Qui a financé l'IDM 2018 ?", "k": 3}, timeout=30
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["language"] == "fr" and body["question"] == "Qui a financé l'IDM 2018 ?"
+    assert len(body["passages"]) == 3
+    first = body["passages"][0]
+    assert {"id", "rank", "score", "text", "tokens", "citation"} <= set(first)
+    assert set(first["citation"]) == {"document", "title", "section", "kind", "lines"}
+    assert first["citation"]["document"] == "idm-28-2018-partenariats.fr"
+    assert len(first["citation"]["lines"]) == 2
+    assert body["took_ms"] >= 0
+
+
+def test_get_ask_matches_post(server: str) -> None:
+    q = "Who opened the Geneva workshop?"
+    got = httpx.get(f"{server}/ask", params={"q": q, "k": 4}, timeout=30).json()
+    posted = httpx.post(f"{server}/ask", json={"question": q, "k": 4}, timeout=30).json()
+    assert [p["id"] for p in got["passages"]] == [p["id"] for p in posted["passages"]]
+    assert got["language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"question": "   "}, "question"),
+        ({"question": "x", "k": 0}, "k"),
+        ({"question": "x", "k": 51}, "k"),
+        ({"question": "x" * 1001}, "question"),
+        ({"question": 42}, "question"),
+        ({"k": 3}, "question"),
+        ({"question": "x", "filters": {"document": "nope"}}, "filters.document"),
+        ({"question": "x", "filters": {"kind": ["poem"]}}, "filters.kind"),
+        ({"question": "x", "surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_requests_get_a_4xx_naming_the_field(server: str, body: dict, field: str) -> None:
+    r = httpx.post(f"{server}/ask", json=body, timeout=30)
+    assert r.status_code == 422
+    assert field in r.json()["detail"]
+
+
+def test_malformed_json_is_a_422(server: str) -> None:
+    r = httpx.post(
+        f"{server}/ask",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert r.status_code == 422
+    assert "detail" in r.json()
+
+
+def test_passage_by_id_and_unknown_id(server: str) -> None:
+    hit = httpx.get(f"{server}/ask", params={"q": "fonds d'amorçage"}, timeout=30).json()
+    pid = hit["passages"][0]["id"]
+    r = httpx.get(f"{server}/passages/{pid}", timeout=30)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["id"] == pid and body["text"] == hit["passages"][0]["text"]
+    assert body["previous"] or body["next"]
+    missing = httpx.get(f"{server}/passages/nope", timeout=30)
+    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+
+
+def test_health_ready_and_docs(server: str) -> None:
+    assert httpx.get(f"{server}/health").json() == {"status": "ok"}
+    ready = httpx.get(f"{server}/ready").json()
+    assert ready["status"] == "ready" and ready["passages"] > 300
+    assert httpx.get(f"{server}/openapi.json").status_code == 200
+    assert httpx.get(f"{server}/docs").status_code == 200
+
+
+def _poll(url: str, attempts: int = 200) -> httpx.Response:
+    """GET ``url`` until the server answers anything but "still loading"."""
+    for _ in range(attempts):
+        try:
+            r = httpx.get(url, timeout=2)
+            if "loading" not in r.text:
+                return r
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(url)
+
+
+def test_ready_is_503_when_the_index_is_broken(tmp_path) -> None:
+    port = free_port()
+    broken = tmp_path / "index"
+    broken.mkdir()
+    (broken / "CURRENT").write_text("missing-build\n")  # present but broken: no auto-build
+    proc = start_server({"IDMQA_INDEX_DIR": str(broken)}, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        r = _poll(f"{base}/ready")
+        assert r.status_code == 503
+        assert "manifest" in r.json()["detail"]
+        assert httpx.get(f"{base}/health").status_code == 200
+        assert httpx.post(f"{base}/ask", json={"question": "x"}).status_code == 503
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,0 +1,77 @@
+"""The ``idmqa`` console commands, run as real processes."""
+
+import json
+import os
+import subprocess
+import sys
+
+from idmqa.settings import Settings
+
+
+def _idmqa(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "IDMQA_INDEX_DIR": str(settings.index_dir),
+        "IDMQA_CORPUS_DIR": str(settings.corpus_dir),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "idmqa.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_ask_prints_cited_passages(settings: Settings, manifest: dict) -> None:
+    out = _idmqa(settings, "ask", "Qu'est-ce que le MiGOF ?", "-k", "2")
+    assert out.returncode == 0, out.stderr
+    assert "1. " in out.stdout and "2. " in out.stdout and "lines" in out.stdout
+
+
+def test_ask_json(settings: Settings, manifest: dict) -> None:
+    out = _idmqa(settings, "ask", "--json", "-k", "3", "What is the seed fund?")
+    body = json.loads(out.stdout)
+    assert body["language"] == "en" and len(body["passages"]) == 3
+    assert body["passages"][0]["citation"]["lines"][0] >= 1
+
+
+def test_eval_prints_metrics_and_misses(settings: Settings, manifest: dict, tmp_path) -> None:
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "lang": "fr",
+                "type": "fact",
+                "question": "Quand l'OIM a-t-elle lancé l'IDM ?",
+                "gold": ["L'OIM a lancé son Dialogue international"],
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "id": "b",
+                "lang": "en",
+                "type": "fact",
+                "question": "What is the capital of Peru?",
+                "gold": ["Lima est la capitale"],
+            }
+        )
+        + "\n"
+    )
+    out = _idmqa(settings, "eval", str(qs), "--json", str(tmp_path / "m.json"))
+    assert out.returncode == 0, out.stderr
+    assert "hit@5" in out.stdout and "lang=fr" in out.stdout
+    assert "misses at k=5: 1" in out.stdout and "Peru" in out.stdout
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["all"]["hit@10"] == 0.5
+
+
+def test_errors_are_one_line_with_nonzero_exit(tmp_path) -> None:
+    settings = Settings(index_dir=tmp_path / "none")
+    out = _idmqa(settings, "ask", "anything")
+    assert out.returncode == 1
+    assert "no index" in out.stderr and "Traceback" not in out.stderr
+    missing = _idmqa(settings, "eval", str(tmp_path / "missing.jsonl"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr

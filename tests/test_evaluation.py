@@ -1,0 +1,35 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from idmqa.evaluation import Question, evaluate, gold_rank, load_questions, metrics
+from idmqa.schema import Passage
+
+
+def _p(text: str) -> Passage:
+    return Passage(
+        id=text[:5], document="d", kind="paragraph", text=text, lines=(1, 1), section=(), tokens=1
+    )
+
+
+def test_gold_rank_normalises_apostrophes_case_and_whitespace() -> None:
+    q = Question("1", "?", ("L'OIM a lancé",))
+    assert gold_rank(q, [_p("rien"), _p("Texte : l’OIM  a\nlancé son dialogue")]) == 2
+    assert gold_rank(q, [_p("rien")]) is None
+
+
+def test_metrics() -> None:
+    qs = [Question(str(i), str(i), ("x",)) for i in range(4)]
+    answers = {0: ["x"], 1: ["a", "x"], 2: ["a"] * 6 + ["x"], 3: ["a"]}
+    outcomes = evaluate(qs, lambda q: [_p(t) for t in answers[int(q)]])
+    m = metrics(outcomes)
+    assert m["hit@1"] == 0.25 and m["hit@3"] == 0.5 and m["hit@10"] == 0.75
+    assert m["mrr@10"] == pytest.approx((1 + 0.5 + 1 / 7) / 4)
+
+
+def test_load_questions_reports_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"id": "a", "question": "q", "gold": ["g"]}) + "\n{oops\n")
+    with pytest.raises(ValueError, match=":2:"):
+        load_questions(path)

@@ -1,0 +1,87 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from idmqa.index import IndexUnavailable, build_index, current_build, load_index
+from idmqa.settings import Settings
+
+
+def test_manifest_describes_the_build(manifest: dict, encoder) -> None:
+    assert manifest["model"] == encoder.name
+    assert len(manifest["model_fingerprint"]) == 64
+    assert len(manifest["corpus_sha256"]) == 64
+    assert manifest["counts"]["passages"] > 300
+    assert manifest["counts"]["documents"] == 1
+    assert {"dense.faiss", "passages.jsonl"} <= set(manifest["files"])
+    assert manifest["chunker_version"]
+
+
+def test_loaded_index_matches_manifest(settings: Settings, encoder, manifest: dict) -> None:
+    index = load_index(settings.index_dir, encoder.name, encoder.fingerprint)
+    assert len(index.passages) == index.dense.ntotal == manifest["counts"]["passages"]
+    assert index.passages[0].lines[0] <= index.passages[-1].lines[0]
+
+
+def test_other_model_is_refused_with_a_clear_message(settings: Settings, manifest: dict) -> None:
+    with pytest.raises(IndexUnavailable, match=r"built with model .* rebuild"):
+        load_index(settings.index_dir, "intfloat/multilingual-e5-small", "f" * 64)
+
+
+def _copy_index(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_corrupt_or_missing_files_are_refused(
+    settings: Settings, encoder, manifest: dict, tmp_path: Path
+) -> None:
+    copy = _copy_index(settings.index_dir, tmp_path / "idx")
+    build = current_build(copy)
+    with (build / "passages.jsonl").open("a") as fh:
+        fh.write("{}\n")
+    with pytest.raises(IndexUnavailable, match="corrupt"):
+        load_index(copy, encoder.name, encoder.fingerprint)
+    (build / "dense.faiss").unlink()
+    with pytest.raises(IndexUnavailable, match="missing"):
+        load_index(copy, encoder.name, encoder.fingerprint)
+    with pytest.raises(IndexUnavailable, match="no index"):
+        load_index(tmp_path / "empty", encoder.name, encoder.fingerprint)
+
+
+def test_failed_build_leaves_the_previous_index_serving(
+    settings: Settings, encoder, manifest: dict, tmp_path: Path
+) -> None:
+    copy = _copy_index(settings.index_dir, tmp_path / "idx")
+    before = (copy / "CURRENT").read_text()
+    bad_corpus = tmp_path / "corpus"
+    bad_corpus.mkdir()
+    (bad_corpus / "broken.txt").write_bytes(b"\xff\xfe\x00binary")
+    broken = Settings(corpus_dir=bad_corpus, index_dir=copy)
+    with pytest.raises(IndexUnavailable, match=r"broken\.txt"):
+        build_index(broken, encoder)
+    assert (copy / "CURRENT").read_text() == before
+    index = load_index(copy, encoder.name, encoder.fingerprint)
+    assert len(index.passages) == manifest["counts"]["passages"]
+
+
+def test_rebuild_swaps_to_a_new_build_and_documents_get_their_own_citations(
+    encoder, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.md").write_text(
+        "NOTE DE TEST\n\nLe fonds d'amorçage finance des projets pilotes sur la migration.\n",
+        encoding="utf-8",
+    )
+    (corpus / "note.json").write_text(json.dumps({"title": "Note de test", "language": "fr"}))
+    small = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(small, encoder)
+    first = current_build(small.index_dir)
+    build_index(small, encoder)
+    second = current_build(small.index_dir)
+    assert first != second
+    index = load_index(small.index_dir, encoder.name, encoder.fingerprint)
+    assert {p.document for p in index.passages} == {"note"}
+    assert index.documents["note"]["title"] == "Note de test"

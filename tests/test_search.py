@@ -1,0 +1,46 @@
+import pytest
+
+from idmqa.search import Filters
+from idmqa.service import QAService
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "En quelle année l'OIM a-t-elle lancé le Dialogue international sur la migration ?",
+            "en 2001",
+        ),
+        ("Which government funded the 2018 IDM workshops?", "Gouvernement de l'Australie"),
+    ],
+)
+def test_answer_passage_is_near_the_top_in_both_languages(
+    service: QAService, question: str, expected: str
+) -> None:
+    result = service.ask(question, 5)
+    assert any(expected in h.passage.text for h in result.hits)
+
+
+def test_hits_are_ranked_and_cited(service: QAService) -> None:
+    result = service.ask("Qu'est-ce que le fonds d'amorçage ?", 8)
+    assert [h.rank for h in result.hits] == list(range(1, 9))
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    citation = service.citation(result.hits[0].passage)
+    assert citation.title.startswith("Dialogue international sur la migration")
+    assert citation.lines[0] <= citation.lines[1]
+    assert result.language == "fr"
+
+
+def test_filters_restrict_kinds(service: QAService) -> None:
+    result = service.ask("Session on data in New York", 5, Filters(kinds=("agenda",)))
+    assert result.hits and all(h.passage.kind == "agenda" for h in result.hits)
+
+
+def test_passage_neighbours(service: QAService) -> None:
+    passages = service.index.passages
+    middle = passages[10]
+    passage, previous, nxt = service.searcher.passage(middle.id)
+    assert passage == middle
+    assert previous == passages[9].id and nxt == passages[11].id
+    assert service.searcher.passage("nope") is None
