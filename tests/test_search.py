@@ -11,7 +11,7 @@ from idmqa.service import QAService
             "En quelle année l'OIM a-t-elle lancé le Dialogue international sur la migration ?",
             "en 2001",
         ),
-        ("Which government funded the 2018 IDM workshops?", "Gouvernement de l'Australie"),
+        ("When was the New York Declaration for Refugees and Migrants adopted?", "septembre 2016"),
     ],
 )
 def test_answer_passage_is_near_the_top_in_both_languages(

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 
 from idmqa.parse import iter_sentences
 from idmqa.schema import Block, Document, Passage
+from idmqa.text import detect_language
 from idmqa.tokens import count_tokens
 
 #: Bump when the chunking changes, so the manifest tells stale indexes apart.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 #: Blocks that carry no retrievable content of their own.
 SKIPPED_KINDS = frozenset({"heading", "cover"})
@@ -81,6 +82,7 @@ def chunk_block(
                 lines=lines,
                 section=block.section,
                 tokens=count_tokens(text),
+                language=detect_language(text),
                 part=part,
                 footnote_refs=block.footnote_refs,
                 meta=dict(block.meta),

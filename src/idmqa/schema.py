@@ -64,6 +64,7 @@ class Passage:
     lines: tuple[int, int]
     section: tuple[str, ...]
     tokens: int  # cl100k_base tokens of ``text`` (for packing LLM prompts)
+    language: str = ""  # detected language of ``text`` ("fr" / "en")
     part: int = 0  # index of the window when a block was split
     footnote_refs: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,12 +11,8 @@ import numpy as np
 
 from idmqa.index import LoadedIndex
 from idmqa.schema import Passage
+from idmqa.settings import Settings
 from idmqa.text import analyze, detect_language
-
-#: Candidates taken from each ranker before fusion.
-CANDIDATES = 100
-#: Reciprocal-rank-fusion constant (Cormack et al.; peers use ~60).
-RRF_K = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +50,41 @@ class SearchResult:
     took_ms: float = 0.0
 
 
+def reciprocal_rank_fusion(
+    rankings: list[tuple[dict[int, float], float]], k: int
+) -> dict[int, float]:
+    """Sum of ``weight / (k + rank)`` over weighted rankings given as ``{item: score}``."""
+    fused: dict[int, float] = {}
+    for scores, weight in rankings:
+        ordered = sorted(scores, key=scores.__getitem__, reverse=True)
+        for rank, item in enumerate(ordered, 1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
 class Searcher:
     """Ranks the passages of a loaded index for a question."""
 
-    def __init__(self, index: LoadedIndex, embed_query: Callable[[str], np.ndarray]) -> None:
+    def __init__(
+        self, index: LoadedIndex, embed_query: Callable[[str], np.ndarray], settings: Settings
+    ) -> None:
         self.index = index
         self.embed_query = embed_query
+        self.settings = settings
         self.by_id = {p.id: i for i, p in enumerate(index.passages)}
+        self.languages = np.array([p.language for p in index.passages])
+        counts = Counter(d.get("language", "fr") for d in index.documents.values())
+        self.corpus_language = counts.most_common(1)[0][0] if counts else "fr"
 
-    def _dense(self, question: str, n: int) -> dict[int, float]:
+    def _dense(self, question: str, language: str, n: int) -> dict[int, float]:
         vector = self.embed_query(question).reshape(1, -1)
         scores, ids = self.index.dense.search(vector, n)
-        return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+        bias = self.settings.same_language_bias
+        return {
+            int(i): float(s) - bias * (self.languages[i] == language)
+            for i, s in zip(ids[0], scores[0], strict=True)
+            if i >= 0
+        }
 
     def _lexical(self, question: str, n: int) -> dict[int, float]:
         vocab = self.index.bm25.vocab_dict
@@ -78,25 +98,29 @@ class Searcher:
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``question``, best first."""
         started = time.perf_counter()
+        language = detect_language(question)
         total = len(self.index.passages)
-        n = total if filters else min(total, CANDIDATES)
-        dense = self._dense(question, n)
+        n = total if filters else min(total, self.settings.candidates)
+        dense = self._dense(question, language, n)
         lexical = self._lexical(question, n)
-        fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
-            ordered = sorted(ranking, key=ranking.__getitem__, reverse=True)
-            for rank, idx in enumerate(ordered):
-                fused[idx] = fused.get(idx, 0.0) + 1.0 / (RRF_K + rank + 1)
+        # Words of a question in another language than the corpus rarely occur in it, so
+        # BM25 then mostly adds noise: trust it less.
+        lexical_weight = (
+            1.0 if language == self.corpus_language else self.settings.cross_lingual_lexical_weight
+        )
+        fused = reciprocal_rank_fusion(
+            [(dense, 1.0), (lexical, lexical_weight)], self.settings.rrf_k
+        )
         order = sorted(fused, key=fused.__getitem__, reverse=True)
         passages = self.index.passages
         if filters:
             order = [i for i in order if filters.allows(passages[i])]
         hits = [
-            Hit(passages[i], rank + 1, fused[i], dense.get(i, 0.0), lexical.get(i, 0.0))
-            for rank, i in enumerate(order[:k])
+            Hit(passages[i], rank, fused[i], dense.get(i, 0.0), lexical.get(i, 0.0))
+            for rank, i in enumerate(order[:k], 1)
         ]
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(question, detect_language(question), hits, round(took, 2))
+        return SearchResult(question, language, hits, round(took, 2))
 
     def passage(self, passage_id: str) -> tuple[Passage, str | None, str | None] | None:
         """A passage by id with the ids of its neighbours in the same document."""

@@ -39,7 +39,7 @@ class QAService:
         self.encoder = encoder
         index = load_index(settings.index_dir, encoder.name, encoder.fingerprint)
         self.index = index
-        self.searcher = Searcher(index, lambda q: encoder.encode_queries([q])[0])
+        self.searcher = Searcher(index, lambda q: encoder.encode_queries([q])[0], settings)
 
     def ask(
         self, question: str, k: int | None = None, filters: Filters | None = None

@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     max_chunk_tokens: int = Field(480, description="Model tokens per chunk (E5 window is 512)")
     chunk_overlap_sentences: int = 1
     batch_size: int = 16
+    rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant")
+    cross_lingual_lexical_weight: float = Field(
+        0.2,
+        description="Weight of BM25 in the fusion when the question's language is not the "
+        "corpus language (its words then rarely occur in the text)",
+    )
+    same_language_bias: float = Field(
+        0.04,
+        description="Cosine bonus the model gives a passage merely for sharing the "
+        "question's language; subtracted so translations don't outrank answers",
+    )
+    candidates: int = Field(100, description="Candidates taken from each ranker before fusion")
     host: str = "127.0.0.1"
     port: int = 8000
     default_k: int = 5
