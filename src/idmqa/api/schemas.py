@@ -33,6 +33,13 @@ class AskRequest(BaseModel):
         return value.strip()
 
 
+class SpeakerRef(BaseModel):
+    """A person whose statement a passage reports."""
+
+    id: str
+    name: str
+
+
 class CitationOut(BaseModel):
     """Where the passage comes from."""
 
@@ -41,6 +48,9 @@ class CitationOut(BaseModel):
     section: str
     kind: str
     lines: list[int] = Field(..., description="[first, last] 1-based lines in the source file")
+    speakers: list[SpeakerRef] = Field(
+        default_factory=list, description="People whose statements the passage reports"
+    )
 
 
 class PassageOut(BaseModel):
@@ -51,6 +61,10 @@ class PassageOut(BaseModel):
     score: float
     text: str
     tokens: int = Field(..., description="cl100k_base tokens of text")
+    highlights: list[list[int]] = Field(
+        default_factory=list,
+        description="[start, end) character spans of text that best match the question",
+    )
     citation: CitationOut
 
 
@@ -60,6 +74,12 @@ class AskResponse(BaseModel):
     question: str
     language: str
     passages: list[PassageOut]
+    answerable: bool = Field(
+        True, description="False when no passage seems to address the question"
+    )
+    confidence: float = Field(
+        1.0, description="0–1: how likely the first passage answers the question"
+    )
     took_ms: float
 
 
