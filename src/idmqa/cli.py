@@ -106,34 +106,43 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from idmqa.evaluation import breakdown, evaluate, load_questions
+    from idmqa.evaluation import breakdown, evaluate, format_misses, format_table, load_questions
     from idmqa.service import open_service
+    from idmqa.settings import Settings
 
     questions = load_questions(Path(args.file))
     service = open_service(get_settings())
-    outcomes = evaluate(questions, lambda q: [h.passage for h in service.ask(q, 10).hits])
+
+    def run(svc):
+        return evaluate(questions, lambda q: [h.passage for h in svc.ask(q, 10).hits])
+
+    outcomes = run(service)
     table = breakdown(outcomes)
-    print(
-        f"{'group':<22}{'n':>4}"
-        + "".join(f"{m:>9}" for m in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10"))
-    )
-    for name, m in table.items():
-        print(
-            f"{name:<22}{m['n']:>4}"
-            + "".join(f"{m[x]:>9.3f}" for x in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10"))
-        )
-    misses = [o for o in outcomes if o.rank is None or o.rank > 5]
-    print(f"\nmisses at k=5: {len(misses)}")
-    for o in misses:
-        first = o.first
-        where = f"{first.id} {first.text[:90]!r}" if first else "nothing"
-        print(
-            f"- {o.question.id} [{o.question.lang}/{o.question.type}] {o.question.question}\n"
-            f"    expected: {o.question.gold[0][:90]!r} (rank {o.rank})\n    first: {where}"
-        )
+    other = None
+    if args.set:
+        # Validate through the settings model so a typo'd key or value fails loudly.
+        overrides = _parse_overrides(args.set)
+        checked = Settings.model_validate({**service.settings.model_dump(), **overrides})
+        variant = service.variant(**{k: getattr(checked, k) for k in overrides})
+        other = breakdown(run(variant))
+        print(f"variant: {' '.join(args.set)}")
+    print(format_table(table, other))
+    print(format_misses(outcomes, k=5))
     if args.json:
-        Path(args.json).write_text(json.dumps(table, indent=2))
+        Path(args.json).write_text(
+            json.dumps({"base": table, "variant": other} if other else table, indent=2)
+        )
     return 0
 
 
@@ -153,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="hit@k and MRR on a JSONL question set")
     ev.add_argument("file")
     ev.add_argument("--json", help="also write the metrics to this file")
+    ev.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="also evaluate a variant with this setting changed (repeatable), "
+        "e.g. --set rrf_k=60; prints both and the differences",
+    )
     return parser
 
 

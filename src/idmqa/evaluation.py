@@ -94,3 +94,37 @@ def breakdown(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
         groups[f"lang={o.question.lang or '?'}"].append(o)
         groups[f"type={o.question.type or '?'}"].append(o)
     return {name: metrics(group) for name, group in sorted(groups.items())}
+
+
+_COLUMNS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10")
+
+
+def format_table(
+    table: dict[str, dict[str, float]], other: dict[str, dict[str, float]] | None = None
+) -> str:
+    """Metrics as a text table; with ``other``, each cell shows ``base→variant``."""
+    width = 15 if other else 9
+    lines = [f"{'group':<22}{'n':>4}" + "".join(f"{c:>{width}}" for c in _COLUMNS)]
+    for name, m in table.items():
+        cells = []
+        for c in _COLUMNS:
+            cell = f"{m[c]:.3f}"
+            if other is not None:
+                cell += f"→{other[name][c]:.3f}"
+            cells.append(f"{cell:>{width}}")
+        lines.append(f"{name:<22}{m['n']:>4}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def format_misses(outcomes: list[Outcome], k: int = 5) -> str:
+    """The questions whose gold passage is not in the first ``k``, with what came first."""
+    misses = [o for o in outcomes if o.rank is None or o.rank > k]
+    lines = [f"\nmisses at k={k}: {len(misses)}"]
+    for o in misses:
+        q, first = o.question, o.first
+        where = f"{first.id} {first.text[:90]!r}" if first else "nothing"
+        lines.append(
+            f"- {q.id} [{q.lang}/{q.type}] {q.question}\n"
+            f"    expected: {q.gold[0][:90]!r} (rank {o.rank})\n    first: {where}"
+        )
+    return "\n".join(lines)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from idmqa.embedding import Encoder
-from idmqa.index import IndexUnavailable, build_index, load_index
+from idmqa.index import IndexUnavailable, LoadedIndex, build_index, load_index
 from idmqa.schema import Passage
 from idmqa.search import Filters, Searcher, SearchResult
 from idmqa.settings import Settings
@@ -34,10 +34,10 @@ class Citation:
 class QAService:
     """Answers questions over a built index with cited passages."""
 
-    def __init__(self, settings: Settings, encoder: Encoder) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder, index: LoadedIndex | None = None):
         self.settings = settings
         self.encoder = encoder
-        index = load_index(settings.index_dir, encoder.name, encoder.fingerprint)
+        index = index or load_index(settings.index_dir, encoder.name, encoder.fingerprint)
         self.index = index
         self.searcher = Searcher(index, lambda q: encoder.encode_queries([q])[0], settings)
 
@@ -57,6 +57,11 @@ class QAService:
             kind=passage.kind,
             lines=passage.lines,
         )
+
+    def variant(self, **overrides: object) -> QAService:
+        """The same model and index searched with other settings (to compare configurations)."""
+        settings = self.settings.model_copy(update=overrides)
+        return QAService(settings, self.encoder, self.index)
 
     @property
     def manifest(self) -> dict:
