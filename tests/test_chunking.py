@@ -55,6 +55,25 @@ def test_headings_and_cover_are_not_indexed() -> None:
     assert [p.kind for p in chunk_document(doc, blocks, _words, 50)] == ["paragraph"]
 
 
+def test_title_fragments_and_lead_in_lines_are_merged() -> None:
+    doc = _doc("x")
+    sec = ("ORDRE DU JOUR FINAL",)
+    blocks = [
+        Block("paragraph", "26 et 27 mars 2018", (1, 1), sec),
+        Block("paragraph", "Siège des Nations Unies, New York", (3, 3), sec),
+        Block("paragraph", "On peut entendre par gouvernance mondiale :", (5, 5), sec),
+        Block(
+            "paragraph",
+            "la somme des multiples manières dont les individus gèrent leurs affaires communes.",
+            (7, 7),
+            sec,
+        ),
+    ]
+    passages = chunk_document(doc, blocks, _words, 50)
+    assert [p.lines for p in passages] == [(1, 3), (5, 7)]
+    assert passages[0].text == "26 et 27 mars 2018\nSiège des Nations Unies, New York"
+
+
 def test_real_report_passages_fit_the_model(report_text: str, encoder) -> None:
     from idmqa.parse import parse_document
 

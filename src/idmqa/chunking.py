@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from idmqa.parse import iter_sentences
 from idmqa.schema import Block, Document, Passage
@@ -10,7 +11,7 @@ from idmqa.text import detect_language
 from idmqa.tokens import count_tokens
 
 #: Bump when the chunking changes, so the manifest tells stale indexes apart.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 #: Blocks that carry no retrievable content of their own.
 SKIPPED_KINDS = frozenset({"heading", "cover"})
@@ -91,6 +92,56 @@ def chunk_block(
     return passages
 
 
+#: Blocks this short hold a title, a date or a venue rather than an answer of their own.
+FRAGMENT_WORDS = 8
+_MERGEABLE = frozenset({"paragraph", "front_matter"})
+
+
+def _is_fragment(block: Block) -> bool:
+    return block.kind in _MERGEABLE and len(block.text.split()) < FRAGMENT_WORDS
+
+
+def _introduces(block: Block) -> bool:
+    # "On peut entendre par gouvernance mondiale :" announces the block after it.
+    return (
+        block.kind in _MERGEABLE
+        and len(block.text.split()) < 2 * FRAGMENT_WORDS
+        and (block.text.rstrip().endswith(":"))
+    )
+
+
+def _merge(first: Block, second: Block) -> Block:
+    return replace(
+        second,
+        text=f"{first.text}\n{second.text}",
+        lines=(first.lines[0], second.lines[1]),
+        section=first.section,
+        footnote_refs=tuple(dict.fromkeys(first.footnote_refs + second.footnote_refs)),
+        meta={**second.meta, **first.meta},
+    )
+
+
+def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
+    """Join runs of title/date/venue fragments, and lead-in lines with what they introduce.
+
+    Alone, such fragments match many questions while answering none.
+    """
+    merged: list[Block] = []
+    for block in blocks:
+        previous = merged[-1] if merged else None
+        joinable = (
+            previous is not None
+            and previous.section == block.section
+            and block.kind in _MERGEABLE
+            and (_introduces(previous) or (_is_fragment(previous) and _is_fragment(block)))
+        )
+        if joinable:
+            merged[-1] = _merge(previous, block)
+        else:
+            merged.append(block)
+    return merged
+
+
 def chunk_document(
     doc: Document,
     blocks: Sequence[Block],
@@ -101,9 +152,8 @@ def chunk_document(
     """All passages of a document, in document order."""
     source_lines = doc.text.split("\n")
     passages: list[Passage] = []
-    for block in blocks:
-        if block.kind in SKIPPED_KINDS or not block.text.strip():
-            continue
+    indexable = [b for b in blocks if b.kind not in SKIPPED_KINDS and b.text.strip()]
+    for block in merge_fragments(indexable):
         passages.extend(
             chunk_block(doc, block, source_lines, count_model_tokens, max_tokens, overlap)
         )

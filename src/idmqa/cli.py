@@ -48,50 +48,34 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+_BOLD, _PLAIN = "\033[1m", "\033[0m"
+
+
+def _emphasise(text: str, spans: tuple[tuple[int, int], ...], tty: bool) -> str:
+    """Mark highlighted spans: bold on a terminal, ``**…**`` elsewhere."""
+    start_mark, end_mark = (_BOLD, _PLAIN) if tty else ("**", "**")
+    out, cursor = [], 0
+    for start, end in spans:
+        out += [text[cursor:start], start_mark, text[start:end], end_mark]
+        cursor = end
+    return "".join([*out, text[cursor:]])
+
+
 def _print_result(service, result, as_json: bool) -> None:
     if as_json:
-        rows = [
-            {
-                "id": h.passage.id,
-                "rank": h.rank,
-                "score": h.score,
-                "text": h.passage.text,
-                "citation": _citation_dict(service, h.passage),
-            }
-            for h in result.hits
-        ]
-        print(
-            json.dumps(
-                {
-                    "question": result.question,
-                    "language": result.language,
-                    "passages": rows,
-                    "took_ms": result.took_ms,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        print(json.dumps(service.answer_json(result), ensure_ascii=False, indent=2))
         return
+    tty = sys.stdout.isatty()
     print(f"[{result.language}] {result.question}  ({result.took_ms} ms)\n")
     for hit in result.hits:
         c = service.citation(hit.passage)
+        who = f"  speakers: {', '.join(s['name'] for s in c.speakers)}" if c.speakers else ""
         print(
             f"{hit.rank}. {c.title} — {c.section or '(no section)'} "
-            f"[{c.kind}, lines {c.lines[0]}–{c.lines[1]}]  score {hit.score:.4f}"
+            f"[{c.kind}, lines {c.lines[0]}–{c.lines[1]}]  score {hit.score:.4f}{who}"
         )
-        print(textwrap.indent(textwrap.fill(hit.passage.text, 100), "   "), end="\n\n")
-
-
-def _citation_dict(service, passage) -> dict:
-    c = service.citation(passage)
-    return {
-        "document": c.document,
-        "title": c.title,
-        "section": c.section,
-        "kind": c.kind,
-        "lines": list(c.lines),
-    }
+        body = _emphasise(hit.passage.text, hit.highlights, tty)
+        print(textwrap.indent(textwrap.fill(body, 100), "   "), end="\n\n")
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -146,6 +130,46 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_speakers(args: argparse.Namespace) -> int:
+    from idmqa.service import open_service
+
+    service = open_service(get_settings())
+    name = " ".join(args.name).strip()
+    if not name:
+        people = sorted(service.people, key=lambda p: (-len(p.statements), p.name))
+        for p in people:
+            role = p.roles[0] if p.roles else ""
+            print(f"{p.id:<34} {p.name:<30} {len(p.statements):>3} statement(s)  {role[:70]}")
+        print(f"\n{len(people)} people")
+        return 0
+    person = service.person(name)
+    if person is None:
+        matches = service.people.search(name)
+        if not matches:
+            print(f"idmqa speakers: nobody matches {name!r}", file=sys.stderr)
+            return 1
+        print(f"{name!r} is ambiguous:", file=sys.stderr)
+        for p in matches:
+            print(f"  {p.id:<34} {p.name}", file=sys.stderr)
+        return 1
+    print(f"{person.name}  [{person.id}]")
+    for role in person.roles:
+        print(f"  role: {role}")
+    if person.countries:
+        print(f"  countries: {', '.join(person.countries)}")
+    if person.workshops:
+        print(f"  workshops: {' / '.join(person.workshops)}")
+    for a in person.agenda:
+        print(f"  agenda: {a.role} — {a.workshop}, {a.day}, {a.time}: {a.session[:80]}")
+    statements = service.statements(person.id)
+    print(f"\n{len(statements)} statement(s):\n")
+    for n, passage in enumerate(statements, 1):
+        c = service.citation(passage)
+        print(f"{n}. {c.section or '(no section)'} [{c.kind}, lines {c.lines[0]}–{c.lines[1]}]")
+        print(textwrap.indent(textwrap.fill(passage.text, 100), "   "), end="\n\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``idmqa`` command."""
     parser = argparse.ArgumentParser(prog="idmqa", description=__doc__)
@@ -169,10 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="also evaluate a variant with this setting changed (repeatable), "
         "e.g. --set rrf_k=60; prints both and the differences",
     )
+    spk = sub.add_parser("speakers", help="list the people, or one person's statements")
+    spk.add_argument("name", nargs="*", help="a person id or (part of) a name")
     return parser
 
 
-COMMANDS = {"index": _cmd_index, "serve": _cmd_serve, "ask": _cmd_ask, "eval": _cmd_eval}
+COMMANDS = {
+    "index": _cmd_index,
+    "serve": _cmd_serve,
+    "ask": _cmd_ask,
+    "eval": _cmd_eval,
+    "speakers": _cmd_speakers,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

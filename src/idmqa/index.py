@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -30,13 +30,16 @@ import numpy as np
 
 from idmqa.chunking import CHUNKER_VERSION, chunk_document, embedding_text
 from idmqa.corpus import corpus_fingerprint, load_corpus
+from idmqa.dedup import duplicate_groups
 from idmqa.embedding import Encoder
+from idmqa.highlight import SentenceStore, sentence_spans
 from idmqa.parse import parse_document
+from idmqa.people import People, attribute_passages
 from idmqa.schema import Document, Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KEEP_BUILDS = 2
 
 
@@ -53,7 +56,10 @@ class LoadedIndex:
     documents: dict[str, dict]
     dense: faiss.Index
     bm25: bm25s.BM25
+    sentences: SentenceStore
+    groups: np.ndarray  # near-duplicate group of each passage (see idmqa.dedup)
     path: Path
+    people: People = field(default_factory=lambda: People([]))  # who said what
 
 
 def _sha256_file(path: Path) -> str:
@@ -91,16 +97,21 @@ def _document_info(doc: Document) -> dict:
 
 def collect_passages(
     settings: Settings, encoder: Encoder
-) -> tuple[list[Document], list[Passage], list[str]]:
-    """Parse and chunk every corpus document; also return messages about skipped files."""
+) -> tuple[list[Document], list[Passage], list[str], People]:
+    """Parse and chunk every corpus document; also return messages about skipped files.
+
+    Passages come back with their ``speakers``, and the people of the corpus with them.
+    """
     documents, problems = load_corpus(settings.corpus_dir)
     if not documents:
         raise IndexUnavailable(
             f"no indexable document in {settings.corpus_dir}: " + "; ".join(problems)
         )
     passages: list[Passage] = []
+    parsed = []
     for doc in documents:
         blocks = parse_document(doc.text)
+        parsed.append((doc, blocks))
         passages.extend(
             chunk_document(
                 doc,
@@ -110,7 +121,8 @@ def collect_passages(
                 settings.chunk_overlap_sentences,
             )
         )
-    return documents, passages, problems
+    people, passages = attribute_passages(parsed, passages)
+    return documents, passages, problems, people
 
 
 def _write_build(
@@ -120,16 +132,25 @@ def _write_build(
     vectors: np.ndarray,
     encoder: Encoder,
     settings: Settings,
+    people: People | None = None,
 ) -> dict:
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
+    np.save(build_dir / "duplicate_groups.npy", duplicate_groups(passages, vectors))
     faiss.write_index(dense, str(build_dir / "dense.faiss"))
     retriever = bm25s.BM25()
     retriever.index([analyze(embedding_text(p)) for p in passages], show_progress=False)
     retriever.save(str(build_dir / "bm25"), show_progress=False)
+    spans, texts = sentence_spans(passages)
+    np.save(build_dir / "sentence_spans.npy", spans)
+    np.save(build_dir / "sentence_vectors.npy", encoder.encode_passages(texts))
     with (build_dir / "passages.jsonl").open("w", encoding="utf-8") as fh:
         for passage in passages:
             fh.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
+    people = people or People([])
+    (build_dir / "people.json").write_text(
+        json.dumps(people.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": encoder.name,
@@ -140,7 +161,7 @@ def _write_build(
         "chunker_version": CHUNKER_VERSION,
         "corpus_sha256": corpus_fingerprint(documents),
         "documents": [_document_info(d) for d in documents],
-        "counts": {"documents": len(documents), "passages": len(passages)},
+        "counts": {"documents": len(documents), "passages": len(passages), "people": len(people)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": _file_hashes(build_dir),
     }
@@ -162,13 +183,15 @@ def _publish(index_dir: Path, build_dir: Path) -> None:
 def build_index(settings: Settings, encoder: Encoder, progress: bool = False) -> dict:
     """Parse, chunk, embed and write a new index; return its manifest."""
     started = time.perf_counter()
-    documents, passages, problems = collect_passages(settings, encoder)
+    documents, passages, problems, people = collect_passages(settings, encoder)
     vectors = encoder.encode_passages([embedding_text(p) for p in passages], progress=progress)
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds))
     try:
-        manifest = _write_build(build_dir, documents, passages, vectors, encoder, settings)
+        manifest = _write_build(
+            build_dir, documents, passages, vectors, encoder, settings, people=people
+        )
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
@@ -229,5 +252,17 @@ def load_index(index_dir: Path, model: str, fingerprint: str) -> LoadedIndex:
             f"index {build_dir}: {dense.ntotal} vectors for {len(passages)} passages"
         )
     bm25 = bm25s.BM25.load(str(build_dir / "bm25"), show_progress=False)
+    sentences = SentenceStore.from_arrays(
+        np.load(build_dir / "sentence_spans.npy"),
+        np.load(build_dir / "sentence_vectors.npy"),
+        len(passages),
+    )
     documents = {d["id"]: d for d in manifest["documents"]}
-    return LoadedIndex(manifest, passages, documents, dense, bm25, build_dir)
+    people_file = build_dir / "people.json"
+    if not people_file.exists():
+        raise IndexUnavailable(f"index {build_dir} has no people.json; rebuild with `idmqa index`")
+    people = People.from_json(json.loads(people_file.read_text(encoding="utf-8")))
+    groups = np.load(build_dir / "duplicate_groups.npy")
+    return LoadedIndex(
+        manifest, passages, documents, dense, bm25, sentences, groups, build_dir, people=people
+    )

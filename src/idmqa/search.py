@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from idmqa.confidence import answer_confidence
+from idmqa.glossary import Glossary, acronym_expansions, expand_acronyms
 from idmqa.index import LoadedIndex
 from idmqa.schema import Passage
 from idmqa.settings import Settings
@@ -21,10 +23,13 @@ class Filters:
 
     document: str | None = None
     kinds: tuple[str, ...] = ()
+    speaker: str | None = None  # a person id: only passages reporting their statements
 
     def allows(self, passage: Passage) -> bool:
         """True when ``passage`` satisfies every restriction."""
         if self.document and passage.document != self.document:
+            return False
+        if self.speaker and self.speaker not in passage.speakers:
             return False
         return not self.kinds or passage.kind in self.kinds
 
@@ -38,6 +43,7 @@ class Hit:
     score: float
     dense: float
     lexical: float
+    highlights: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,8 @@ class SearchResult:
     language: str
     hits: list[Hit] = field(default_factory=list)
     took_ms: float = 0.0
+    confidence: float = 1.0  # probability that the corpus addresses the question
+    answerable: bool = True
 
 
 def reciprocal_rank_fusion(
@@ -75,20 +83,55 @@ class Searcher:
         self.languages = np.array([p.language for p in index.passages])
         counts = Counter(d.get("language", "fr") for d in index.documents.values())
         self.corpus_language = counts.most_common(1)[0][0] if counts else "fr"
+        self.glossary = Glossary.english_french()
+        self.acronyms = acronym_expansions(index.passages)
+        # who said what: passage indices of each person's statements and of any naming
+        self.statements: dict[str, list[int]] = {}
+        for i, p in enumerate(index.passages):
+            for person in p.speakers:
+                self.statements.setdefault(person, []).append(i)
+        self.mentions = {
+            p.id: [self.by_id[m] for m in p.mentions if m in self.by_id] for p in index.people
+        }
 
-    def _dense(self, question: str, language: str, n: int) -> dict[int, float]:
-        vector = self.embed_query(question).reshape(1, -1)
-        scores, ids = self.index.dense.search(vector, n)
+    def _people_rankings(
+        self, question: str, vector: np.ndarray
+    ) -> list[tuple[dict[int, float], float]]:
+        """Extra rankings for the people a question names: their statements, then any
+        passage naming them (agenda rows, captions), each ordered by similarity."""
+        named = self.index.people.detect(question)
+        if not named:
+            return []
+        statements = {i for p in named for i in self.statements.get(p.id, [])}
+        mentions = {i for p in named for i in self.mentions.get(p.id, [])} - statements
+
+        def by_similarity(ids: set[int]) -> dict[int, float]:
+            return {i: float(self.index.dense.reconstruct(i) @ vector) for i in ids}
+
+        return [
+            (by_similarity(statements), self.settings.speaker_weight),
+            (by_similarity(mentions), self.settings.mention_weight),
+        ]
+
+    def _dense(self, vector: np.ndarray, language: str, n: int) -> tuple[dict[int, float], float]:
+        """Bias-corrected cosines of the top ``n`` passages, and the best raw cosine."""
+        scores, ids = self.index.dense.search(vector.reshape(1, -1), n)
         bias = self.settings.same_language_bias
-        return {
+        ranking = {
             int(i): float(s) - bias * (self.languages[i] == language)
             for i, s in zip(ids[0], scores[0], strict=True)
             if i >= 0
         }
+        return ranking, float(scores[0][0]) if len(ids[0]) else 0.0
 
     def _lexical(self, question: str, n: int) -> dict[int, float]:
         vocab = self.index.bm25.vocab_dict
         terms = [t for t in analyze(question) if t in vocab]
+        return self._bm25(terms, n)
+
+    def _bm25(self, terms: list[str], n: int) -> dict[int, float]:
+        vocab = self.index.bm25.vocab_dict
+        terms = [t for t in terms if t in vocab]
         if not terms:
             return {}
         scores = self.index.bm25.get_scores(terms)
@@ -101,26 +144,71 @@ class Searcher:
         language = detect_language(question)
         total = len(self.index.passages)
         n = total if filters else min(total, self.settings.candidates)
-        dense = self._dense(question, language, n)
+        vector = self.embed_query(question)
+        dense, top_cosine = self._dense(vector, language, n)
         lexical = self._lexical(question, n)
         # Words of a question in another language than the corpus rarely occur in it, so
         # BM25 then mostly adds noise: trust it less.
         lexical_weight = (
             1.0 if language == self.corpus_language else self.settings.cross_lingual_lexical_weight
         )
+        glossary = self._glossary_ranking(question, language, n)
         fused = reciprocal_rank_fusion(
-            [(dense, 1.0), (lexical, lexical_weight)], self.settings.rrf_k
+            [
+                (dense, 1.0),
+                (lexical, lexical_weight),
+                (glossary, self.settings.glossary_weight),
+                *self._people_rankings(question, vector),
+            ],
+            self.settings.rrf_k,
         )
         order = sorted(fused, key=fused.__getitem__, reverse=True)
         passages = self.index.passages
         if filters:
             order = [i for i in order if filters.allows(passages[i])]
+        order = self._without_copies(order, k)
+        terms = set(analyze(question))
         hits = [
-            Hit(passages[i], rank, fused[i], dense.get(i, 0.0), lexical.get(i, 0.0))
+            Hit(
+                passages[i],
+                rank,
+                fused[i],
+                dense.get(i, 0.0),
+                lexical.get(i, 0.0),
+                tuple(self.index.sentences.highlights(i, passages[i].text, vector, terms)),
+            )
             for rank, i in enumerate(order[:k], 1)
         ]
+        confidence = answer_confidence(top_cosine, max(lexical.values(), default=0.0))
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(question, language, hits, round(took, 2))
+        return SearchResult(
+            question,
+            language,
+            hits,
+            round(took, 2),
+            round(confidence, 4),
+            confidence >= self.settings.answerable_threshold,
+        )
+
+    def _glossary_ranking(self, question: str, language: str, n: int) -> dict[int, float]:
+        """BM25 over the corpus-language forms of the question's terms and acronyms."""
+        words = expand_acronyms(question, self.acronyms)
+        if language != self.corpus_language:
+            words += self.glossary.translations(question)
+        return self._bm25(analyze(" ".join(words)), n) if words else {}
+
+    def _without_copies(self, order: list[int], k: int) -> list[int]:
+        """The first ``k`` of ``order`` keeping one passage per near-duplicate group."""
+        seen: set[int] = set()
+        kept = []
+        for i in order:
+            group = int(self.index.groups[i])
+            if group not in seen:
+                seen.add(group)
+                kept.append(i)
+                if len(kept) == k:
+                    break
+        return kept
 
     def passage(self, passage_id: str) -> tuple[Passage, str | None, str | None] | None:
         """A passage by id with the ids of its neighbours in the same document."""

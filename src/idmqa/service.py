@@ -7,12 +7,13 @@ cited answers. It knows nothing of HTTP.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 
 from idmqa.embedding import Encoder
 from idmqa.index import IndexUnavailable, LoadedIndex, build_index, load_index
+from idmqa.people import People, Person
 from idmqa.schema import Passage
 from idmqa.search import Filters, Searcher, SearchResult
 from idmqa.settings import Settings
@@ -29,6 +30,7 @@ class Citation:
     section: str
     kind: str
     lines: tuple[int, int]
+    speakers: tuple[dict[str, str], ...] = ()  # {"id", "name"} of the people it quotes
 
 
 class QAService:
@@ -56,7 +58,60 @@ class QAService:
             section=" › ".join(passage.section),
             kind=passage.kind,
             lines=passage.lines,
+            speakers=tuple(
+                {"id": p.id, "name": p.name}
+                for pid in passage.speakers
+                if (p := self.index.people.get(pid)) is not None
+            ),
         )
+
+    @property
+    def people(self) -> People:
+        """The people named in the corpus (who said what)."""
+        return self.index.people
+
+    def person(self, ref: str) -> Person | None:
+        """A person by id, or by an unambiguous (partial) name; None if unknown."""
+        return self.index.people.resolve(ref)
+
+    def statements(self, person_id: str) -> list[Passage]:
+        """Every passage reporting the person's statements, in document order."""
+        return [p for p in self.index.passages if person_id in p.speakers]
+
+    def passages_by_id(self, ids: list[str]) -> list[Passage]:
+        """Passages by id (unknown ids skipped), in the given order."""
+        found = (self.searcher.passage(i) for i in ids)
+        return [f[0] for f in found if f is not None]
+
+    def citation_json(self, passage: Passage) -> dict:
+        """The citation as JSON-ready data."""
+        citation = asdict(self.citation(passage))
+        citation["lines"] = list(citation["lines"])
+        citation["speakers"] = list(citation["speakers"])
+        return citation
+
+    def answer_json(self, result: SearchResult) -> dict:
+        """A search result in the shape of the API's ``/ask`` response (CLI and API share it)."""
+        passages = [
+            {
+                "id": h.passage.id,
+                "rank": h.rank,
+                "score": round(h.score, 6),
+                "text": h.passage.text,
+                "tokens": h.passage.tokens,
+                "highlights": [list(span) for span in h.highlights],
+                "citation": self.citation_json(h.passage),
+            }
+            for h in result.hits
+        ]
+        return {
+            "question": result.question,
+            "language": result.language,
+            "passages": passages,
+            "answerable": result.answerable,
+            "confidence": result.confidence,
+            "took_ms": result.took_ms,
+        }
 
     def variant(self, **overrides: object) -> QAService:
         """The same model and index searched with other settings (to compare configurations)."""

@@ -45,12 +45,38 @@ class Settings(BaseSettings):
         description="Cosine bonus the model gives a passage merely for sharing the "
         "question's language; subtracted so translations don't outrank answers",
     )
+    glossary_weight: float = Field(
+        0.3, description="Weight in the fusion of BM25 over the glossary translations of the "
+        "question's terms (English→French names, corpus acronyms)"
+    )
+    answerable_threshold: float = Field(
+        0.5, description="Below this confidence a response says nothing in the corpus matches"
+    )
     candidates: int = Field(100, description="Candidates taken from each ranker before fusion")
+    speaker_weight: float = Field(
+        1.0,
+        description="Weight in the fusion of the statements of the people a question names",
+    )
+    mention_weight: float = Field(
+        0.5,
+        description="Weight in the fusion of the other passages naming those people "
+        "(agenda rows, captions)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     default_k: int = 5
     max_k: int = 50
     threads: int = Field(0, description="Torch intra-op threads; 0 = number of cores")
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins (scheme://host[:port]) whose pages may call the "
+        "API from a browser, e.g. the widget on a partner site; none by default",
+    )
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """``cors_origins`` parsed: stripped, without trailing slashes, empty items dropped."""
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
 
 @lru_cache(maxsize=1)

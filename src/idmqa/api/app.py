@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from idmqa import __version__
+from idmqa.api.people import router as people_router
 from idmqa.api.routes import router
 from idmqa.api.state import ServiceHolder
+from idmqa.api.web import router as web_router
 from idmqa.settings import Settings, get_settings
 
 # Validation errors may carry exceptions or raw bytes in ``ctx``/``input``.
@@ -52,4 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(jsonable_encoder(body, custom_encoder=_SAFE), status_code=422)
 
     app.include_router(router)
+    app.include_router(people_router)
+    app.include_router(web_router)
+    # Browsers may call the API from other sites' pages (the widget) only for listed origins.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
     return app

@@ -14,7 +14,6 @@ from idmqa.api.schemas import (
     AskResponse,
     CitationOut,
     PassageDetail,
-    PassageOut,
     Problem,
 )
 from idmqa.api.state import ServiceDep
@@ -25,10 +24,7 @@ router = APIRouter()
 
 
 def _citation(service: QAService, passage) -> CitationOut:
-    c = service.citation(passage)
-    return CitationOut(
-        document=c.document, title=c.title, section=c.section, kind=c.kind, lines=list(c.lines)
-    )
+    return CitationOut.model_validate(service.citation_json(passage))
 
 
 def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
@@ -46,28 +42,22 @@ def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
         raise HTTPException(
             422, f"filters.kind: unknown kind(s) {unknown} (known: {sorted(known_kinds)})"
         )
-    return Filters(document=given.document, kinds=kinds)
+    speaker = None
+    if given.speaker:
+        person = service.person(given.speaker)
+        if person is None:
+            raise HTTPException(
+                422,
+                f"filters.speaker: unknown or ambiguous speaker {given.speaker!r} "
+                "(see GET /speakers?q=… for ids)",
+            )
+        speaker = person.id
+    return Filters(document=given.document, kinds=kinds, speaker=speaker)
 
 
 def _answer(service: QAService, request: AskRequest) -> AskResponse:
     result = service.ask(request.question, request.k, _filters(service, request.filters))
-    passages = [
-        PassageOut(
-            id=h.passage.id,
-            rank=h.rank,
-            score=round(h.score, 6),
-            text=h.passage.text,
-            tokens=h.passage.tokens,
-            citation=_citation(service, h.passage),
-        )
-        for h in result.hits
-    ]
-    return AskResponse(
-        question=result.question,
-        language=result.language,
-        passages=passages,
-        took_ms=result.took_ms,
-    )
+    return AskResponse.model_validate(service.answer_json(result))
 
 
 @router.post("/ask", response_model=AskResponse, responses={422: {"model": Problem}})

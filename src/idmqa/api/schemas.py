@@ -14,6 +14,11 @@ class AskFilters(BaseModel):
 
     document: str | None = Field(None, description="Only passages of this document id")
     kind: list[str] | None = Field(None, description="Only passages of these kinds")
+    speaker: str | None = Field(
+        None,
+        description="Only passages reporting this person's statements (a person id from "
+        "/speakers, or a name)",
+    )
 
 
 class AskRequest(BaseModel):

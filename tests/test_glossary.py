@@ -1,0 +1,42 @@
+from idmqa.glossary import Glossary, acronym_expansions, expand_acronyms
+from idmqa.schema import Passage
+
+
+def _abbreviations(text: str) -> Passage:
+    return Passage(
+        id="d:1-2",
+        document="d",
+        kind="abbreviations",
+        text=text,
+        lines=(1, 2),
+        section=(),
+        tokens=1,
+    )
+
+
+def test_english_terms_map_to_the_french_forms() -> None:
+    glossary = Glossary.english_french()
+    found = glossary.translations("What did IOM say about the Global Compact and remittances?")
+    assert "OIM" in found and "pacte mondial" in found and "envois de fonds" in found
+
+
+def test_longest_phrase_wins_and_matching_ignores_case_and_accents() -> None:
+    glossary = Glossary()
+    glossary.add("capacity", "capacité")
+    glossary.add("capacity building", "renforcement des capacités")
+    assert glossary.translations("CAPACITY building needs") == ["renforcement des capacités"]
+
+
+def test_corpus_acronyms_expand_case_sensitively() -> None:
+    acronyms = acronym_expansions(
+        [
+            _abbreviations(
+                "PICUM\tPlateforme pour la coopération internationale concernant les sans-papiers\n"
+                "UIP\tUnion interparlementaire"
+            )
+        ]
+    )
+    assert expand_acronyms("Que fait PICUM ?", acronyms) == [
+        "Plateforme pour la coopération internationale concernant les sans-papiers"
+    ]
+    assert expand_acronyms("la uip", acronyms) == []

@@ -1,0 +1,220 @@
+"""Who said what, on the real report: people, name unification, attribution, detection."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from idmqa.people import People, fold, same_person, name_tokens
+from idmqa.schema import Passage
+from idmqa.search import Filters
+from idmqa.service import QAService
+
+
+def passage_with(service: QAService, snippet: str) -> Passage:
+    """The first passage whose text contains ``snippet``."""
+    for p in service.index.passages:
+        if snippet in p.text:
+            return p
+    raise AssertionError(f"no passage contains {snippet!r}")
+
+
+def person(service: QAService, person_id: str):
+    found = service.people.get(person_id)
+    assert found is not None, f"{person_id} not found"
+    return found
+
+
+def test_people_are_found_from_the_report(service: QAService) -> None:
+    people = service.people
+    assert len(people) >= 80
+    assert len({p.id for p in people}) == len(people)
+    assert all(p.id == p.id.lower() and " " not in p.id for p in people)
+    speakers = [p for p in people if p.statements]
+    assert len(speakers) >= 65
+    # the most quoted people are quoted many times
+    assert len(person(service, "william-lacy-swing").statements) >= 8
+    assert len(person(service, "louise-arbour").statements) >= 8
+    assert len(person(service, "antonio-vitorino").statements) >= 6
+
+
+def test_spellings_and_civilities_are_unified(service: QAService) -> None:
+    schulz = person(service, "jurgen-schulz")
+    assert {"Jürgen Schülz", "Jürgen Schulz"} <= set(schulz.aliases)
+    nadir = person(service, "el-habib-nadir")
+    assert "Habib Nadir" in nadir.aliases and len(nadir.agenda) == 3
+    assert len(nadir.workshops) == 2  # a different title in each workshop
+    assert len(nadir.roles) >= 2
+    hidayah = person(service, "anis-hidayah")  # "M." in the narrative, "Mme" in the agenda
+    assert hidayah.statements and hidayah.agenda
+    assert len(service.people.candidates("Ola Henrikson")) == 1
+    assert service.people.candidates("Henriksson") == service.people.candidates("Henrikson")
+    assert len(service.people.candidates("Eloísa de Sosa Arruda")) == 1
+    assert len(service.people.candidates("Raniero Guerra")) == 1
+    assert service.people.resolve("Ranieri Guerra") is service.people.resolve("Raniero Guerra")
+
+
+def test_same_surname_different_people_stay_apart(service: QAService) -> None:
+    khans = service.people.candidates("M. Khan")
+    assert {p.id for p in khans} == {"sabarullah-khan", "sikander-khan"}
+    diallos = service.people.candidates("Diallo")
+    assert {p.id for p in diallos} == {"yvonne-diallo", "djibril-diallo"}
+    assert not same_person(name_tokens("Sabarullah Khan"), name_tokens("Sikander Khan"))
+    assert same_person(name_tokens("Habib Nadir"), name_tokens("El Habib Nadir"))
+
+
+def test_the_two_khans_are_resolved_by_context(service: QAService) -> None:
+    # "S'exprimant au nom de M. Senaratne, M. Khan a donné…": the Sri Lankan ambassador
+    sri_lanka = passage_with(service, "M. Khan a donné des exemples de partenariats")
+    assert "sabarullah-khan" in sri_lanka.speakers
+    assert "sikander-khan" not in sri_lanka.speakers
+    # the minister he spoke for is named, not quoted
+    assert "rajitha-senaratne" not in sri_lanka.speakers
+    # "M. Khan a abordé … l'UNICEF, l'OIM et le HCR": the UNICEF director
+    unicef = passage_with(service, "M. Khan a abordé les avantages de la collaboration")
+    assert unicef.speakers == ("sikander-khan",)
+
+
+def test_the_two_diallos_are_resolved_by_context(service: QAService) -> None:
+    yvonne = passage_with(service, "selon les termes mêmes de Mme Yvonne Diallo")
+    assert "yvonne-diallo" in yvonne.speakers
+    djibril = passage_with(service, "M. Diallo a rappelé avec force")
+    assert djibril.speakers == ("djibril-diallo",)
+    assert "ARDN" in " ".join(person(service, "djibril-diallo").roles)
+
+
+def test_a_paragraph_with_two_speakers_lists_both(service: QAService) -> None:
+    p = passage_with(service, "Mme Arbour s'en est fait l'écho")
+    assert set(p.speakers) == {"william-lacy-swing", "louise-arbour"}
+    p = passage_with(service, "M. Packer a noté que les organisations de la société civile")
+    assert {"edward-terry", "ignacio-packer"} <= set(p.speakers)
+
+
+def test_a_statement_continued_after_a_page_break_keeps_its_speaker(service: QAService) -> None:
+    # the name is before the page break, the statement goes on after it
+    p = passage_with(service, "Le défi portera sur la mise en œuvre, qui est politique")
+    assert "juan-jose-gomez-camacho" in p.speakers
+    p = passage_with(service, "50 millions d'enfants")
+    assert "henrietta-holsman-fore" in p.speakers
+    p = passage_with(service, "trois défis clés se présentent aujourd'hui")
+    assert p.speakers == ("el-habib-nadir",)
+
+
+def test_people_named_but_not_quoted_are_not_speakers(service: QAService) -> None:
+    p = passage_with(service, "comme en témoignent les exposés de Mme Swaminathan")
+    assert p.speakers == ()
+    caption = next(q for q in service.index.passages if q.kind == "caption" and "Jill" in q.text)
+    assert caption.speakers == ()
+    assert all(not q.speakers for q in service.index.passages if q.kind == "agenda")
+
+
+def test_agenda_only_person(service: QAService) -> None:
+    macdonald = person(service, "shawn-macdonald")
+    assert macdonald.statements == [] and macdonald.sources == ["agenda"]
+    (row,) = macdonald.agenda
+    assert row.role == "moderator"
+    assert row.time == "17 h - 18 h" and "travail forcé" in row.session
+    assert row.workshop.startswith("New York") and row.passage
+    assert macdonald.workshops == [row.workshop]
+
+
+def test_caption_only_person(service: QAService) -> None:
+    helke = person(service, "jill-helke")
+    assert helke.sources == ["caption"] and helke.statements == []
+    assert helke.captions and helke.workshops[0].startswith("New York")
+    assert helke.roles == ["OIM"]
+
+
+def test_agenda_roles_and_workshops(service: QAService) -> None:
+    samri = person(service, "azzouz-samri")
+    assert "presenter" in {a.role for a in samri.agenda}  # "Présentateur :"
+    riallant = person(service, "cecile-riallant")
+    assert [a.role for a in riallant.agenda] == ["introduction"]
+    thompson = person(service, "laura-thompson")
+    financing = [a for a in thompson.agenda if "financement" in a.session]
+    assert financing and financing[0].role == "moderator"
+    arbour = person(service, "louise-arbour")
+    assert len(arbour.workshops) == 2
+    assert person(service, "liduvina-magarin").countries == ["El Salvador"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did António Vitorino say about data?", "antonio-vitorino"),
+        ("Qu'a dit Louise Arbour sur la souveraineté ?", "louise-arbour"),
+        ("Quel poste occupe Liduvina Magarin ?", "liduvina-magarin"),
+        ("Selon Mme Arbour, que faut-il faire ?", "louise-arbour"),
+        ("What did Vitorino say about capacity building?", "antonio-vitorino"),
+        ("Qu'a dit M. Schulz ?", "jurgen-schulz"),
+        ("What phrase did UNICEF's Sikander Khan use?", "sikander-khan"),
+        ("What did Antonio VITORINO say?", "antonio-vitorino"),
+    ],
+)
+def test_people_named_in_questions_are_detected(
+    service: QAService, question: str, expected: str
+) -> None:
+    assert [p.id for p in service.people.detect(question)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who moderated the session on financing in Geneva?",
+        "What is the seed fund?",
+        "Does the swing of public opinion matter?",
+        "Qu'est-ce que le MiGOF ?",
+    ],
+)
+def test_questions_naming_nobody(service: QAService, question: str) -> None:
+    assert service.people.detect(question) == []
+
+
+def test_speaker_search_is_accent_and_case_insensitive(service: QAService) -> None:
+    people = service.people
+    assert [p.id for p in people.search("schulz")] == ["jurgen-schulz"]
+    assert "jurg-lauber" in {p.id for p in people.search("JÜRG")}
+    assert "antonio-vitorino" in {p.id for p in people.search("vitor")}
+    unicef = {p.id for p in people.search("unicef")}
+    assert {"henrietta-holsman-fore", "sikander-khan", "mark-hereward"} <= unicef
+    assert people.resolve("Mme Arbour").id == "louise-arbour"
+    assert people.resolve("antonio-vitorino").id == "antonio-vitorino"
+    assert people.resolve("Khan") is None  # ambiguous
+    assert people.resolve("Nobody Atall") is None
+    assert fold("Genève") == "geneve"
+
+
+def test_questions_about_a_person_rank_their_statements_first(service: QAService) -> None:
+    for question, pid in [
+        ("What did António Vitorino say about data?", "antonio-vitorino"),
+        ("Qu'a dit Louise Arbour sur la souveraineté ?", "louise-arbour"),
+        ("Quel poste occupe Liduvina Magarin ?", "liduvina-magarin"),
+    ]:
+        hits = service.ask(question, 5).hits
+        assert pid in hits[0].passage.speakers, (question, hits[0].passage.id)
+
+
+def test_filter_by_speaker_returns_only_their_statements(service: QAService) -> None:
+    result = service.ask("migration et données", 10, Filters(speaker="sikander-khan"))
+    assert result.hits
+    assert all("sikander-khan" in h.passage.speakers for h in result.hits)
+    ids = [p.id for p in service.statements("sikander-khan")]
+    assert {h.passage.id for h in result.hits} <= set(ids)
+
+
+def test_statements_are_in_document_order_and_cited(service: QAService) -> None:
+    statements = service.statements("louise-arbour")
+    assert [p.lines for p in statements] == sorted(p.lines for p in statements)
+    citation = service.citation(statements[0])
+    assert {"id": "louise-arbour", "name": "Louise Arbour"} in citation.speakers
+
+
+def test_people_json_is_stored_and_hashed(service: QAService, manifest: dict) -> None:
+    assert "people.json" in manifest["files"]
+    stored = json.loads((service.index.path / "people.json").read_text(encoding="utf-8"))
+    reloaded = People.from_json(stored)
+    assert len(reloaded) == len(service.people) == manifest["counts"]["people"]
+    assert reloaded.get("louise-arbour").statements == service.people.get(
+        "louise-arbour"
+    ).statements
