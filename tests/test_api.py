@@ -1,5 +1,8 @@
 """The HTTP API through a real uvicorn server on 127.0.0.1."""
 
+import os
+import subprocess
+import sys
 import time
 
 import httpx
@@ -96,12 +99,28 @@ def _poll(url: str, attempts: int = 200) -> httpx.Response:
     raise TimeoutError(url)
 
 
-def test_ready_is_503_when_the_index_is_broken(tmp_path) -> None:
+def test_ready_is_503_when_the_app_cannot_load_its_index(tmp_path) -> None:
+    # The app itself (not `idmqa serve`, which refuses to start) on a broken index.
     port = free_port()
     broken = tmp_path / "index"
     broken.mkdir()
-    (broken / "CURRENT").write_text("missing-build\n")  # present but broken: no auto-build
-    proc = start_server({"IDMQA_INDEX_DIR": str(broken)}, port)
+    (broken / "CURRENT").write_text("missing-build\n")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "idmqa.api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "IDMQA_INDEX_DIR": str(broken)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         r = _poll(f"{base}/ready")
@@ -112,3 +131,15 @@ def test_ready_is_503_when_the_index_is_broken(tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_refuses_a_broken_index_with_one_line_and_nonzero_exit(tmp_path) -> None:
+    broken = tmp_path / "index"
+    broken.mkdir()
+    (broken / "CURRENT").write_text("missing-build\n")
+    proc = start_server({"IDMQA_INDEX_DIR": str(broken)}, free_port())
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    message = [line for line in err.splitlines() if line.startswith("idmqa serve:")]
+    assert len(message) == 1 and "manifest" in message[0]
+    assert "Traceback" not in err

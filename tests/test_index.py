@@ -1,5 +1,10 @@
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +90,29 @@ def test_rebuild_swaps_to_a_new_build_and_documents_get_their_own_citations(
     index = load_index(small.index_dir, encoder.name, encoder.fingerprint)
     assert {p.document for p in index.passages} == {"note"}
     assert index.documents["note"]["title"] == "Note de test"
+
+
+def test_sigkill_mid_build_leaves_the_previous_index_serving(
+    settings: Settings, encoder, manifest: dict, tmp_path: Path
+) -> None:
+    copy = _copy_index(settings.index_dir, tmp_path / "idx")
+    before = (copy / "CURRENT").read_text()
+    known = set((copy / "builds").iterdir())
+    env = {**os.environ, "IDMQA_INDEX_DIR": str(copy), "IDMQA_CORPUS_DIR": str(settings.corpus_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "idmqa.cli", "index"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    # Kill it the moment it starts writing its new build directory.
+    while time.monotonic() < deadline and proc.poll() is None:
+        if set((copy / "builds").iterdir()) - known:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert (copy / "CURRENT").read_text() == before
+    index = load_index(copy, encoder.name, encoder.fingerprint)
+    assert len(index.passages) == manifest["counts"]["passages"]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from idmqa.people import People, fold, same_person, name_tokens
+from idmqa.people import People, fold, name_tokens, same_person
 from idmqa.schema import Passage
 from idmqa.search import Filters
 from idmqa.service import QAService
@@ -215,6 +215,6 @@ def test_people_json_is_stored_and_hashed(service: QAService, manifest: dict) ->
     stored = json.loads((service.index.path / "people.json").read_text(encoding="utf-8"))
     reloaded = People.from_json(stored)
     assert len(reloaded) == len(service.people) == manifest["counts"]["people"]
-    assert reloaded.get("louise-arbour").statements == service.people.get(
-        "louise-arbour"
-    ).statements
+    assert (
+        reloaded.get("louise-arbour").statements == service.people.get("louise-arbour").statements
+    )

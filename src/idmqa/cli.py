@@ -34,11 +34,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from idmqa.api.app import create_app
+    from idmqa.index import check_index
+    from idmqa.modelstore import model_fingerprint, resolve_model_path
 
     settings = get_settings()
     if not (settings.index_dir / "CURRENT").exists():
         print("no index yet: building it first", file=sys.stderr)
         _cmd_index(args)
+    # Refuse a corrupt, truncated or mismatched index before listening, not after.
+    check_index(settings.index_dir, settings.model, model_fingerprint(resolve_model_path(settings)))
     uvicorn.run(
         create_app(settings),
         host=args.host or settings.host,

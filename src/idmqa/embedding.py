@@ -1,13 +1,63 @@
-"""Embedding questions and passages with the configured sentence-transformers model."""
+"""Embedding questions and passages.
+
+Passages (index build) are embedded with the sentence-transformers model in float32.
+Questions (serving) are embedded by the encoder ``IDMQA_QUERY_ENCODER`` chooses:
+``onnx-int8`` (default) or ``onnx-fp32`` — the same model exported to ONNX and run by
+onnxruntime, see :mod:`idmqa.onnx_encoder` — or ``torch`` (sentence-transformers). The ONNX
+paths never import torch, so a serving process starts fast and stays small; torch is loaded
+lazily, only when passages are embedded or tokens counted (index build).
+"""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from idmqa.modelstore import load_model, model_fingerprint, resolve_model_path
 from idmqa.settings import Settings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_question(text: str) -> str:
+    """The question as embedded and as cache key: trimmed, runs of whitespace collapsed."""
+    return _SPACES.sub(" ", text).strip()
+
+
+class _LRU:
+    """A small thread-safe LRU cache of question vectors."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._data.get(key)
+            if vector is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return vector
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._data[key] = vector
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
 
 
 class Encoder:
@@ -20,11 +70,48 @@ class Encoder:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.path = resolve_model_path(settings)
-        self.model = load_model(settings)
         self.name = settings.model
-        self.fingerprint = model_fingerprint(self.path)
-        self.dim = int(self.model.get_embedding_dimension())
-        self.tokenizer = self.model.tokenizer
+        self.query_encoder = getattr(settings, "query_encoder", "onnx-int8")
+        self._model: SentenceTransformer | None = None
+        self._model_lock = threading.Lock()
+        self._onnx = None
+        size = int(getattr(settings, "query_cache_size", 1024))
+        self._cache = _LRU(size) if size > 0 else None
+        if self.query_encoder == "torch":
+            self.fingerprint = model_fingerprint(self.path)
+            self.dim = int(self.model.get_embedding_dimension())
+            self._embed_one = lambda text: self._encode([text], "", False)[0]
+            return
+        from idmqa.onnx_encoder import (
+            MicroBatcher,
+            OnnxQueryEncoder,
+            cached_fingerprint,
+            ensure_onnx,
+        )
+
+        model_dir = Path(self.path)
+        self.fingerprint = cached_fingerprint(model_dir) or model_fingerprint(model_dir)
+        ensure_onnx(model_dir, self.fingerprint)  # exports (with torch) only when missing
+        self._onnx = OnnxQueryEncoder(
+            model_dir, self.query_encoder, self.fingerprint, threads=settings.threads
+        )
+        self.dim = self._onnx.dim or 384
+        self.batcher = MicroBatcher(self._onnx.encode, max_batch=32)
+        self._embed_one = self.batcher
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The sentence-transformers model (loaded, with torch, on first use)."""
+        if self._model is None:
+            with self._model_lock:
+                if self._model is None:
+                    self._model = load_model(self.settings)
+        return self._model
+
+    @property
+    def tokenizer(self):
+        """The model's (transformers) tokenizer."""
+        return self.model.tokenizer
 
     def count_tokens(self, text: str) -> int:
         """Model tokens of ``text`` as a passage, prefix and special tokens included."""
@@ -32,12 +119,28 @@ class Encoder:
         return len(ids["input_ids"])
 
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 passage embeddings, one row per text."""
+        """L2-normalised float32 passage embeddings, one row per text (sentence-transformers)."""
         return self._encode(texts, self.settings.passage_prompt, progress)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalised float32 question embeddings, one row per text."""
-        return self._encode(texts, self.settings.query_prompt, False)
+        """L2-normalised float32 question embeddings, one row per text.
+
+        Single questions go through the LRU cache and, for ONNX, the micro-batcher.
+        """
+        prompt = self.settings.query_prompt
+        rows = []
+        for text in texts:
+            key = prompt + normalise_question(text)
+            vector = self._cache.get(key) if self._cache is not None else None
+            if vector is None:
+                vector = self._embed_one(key)
+                vector.setflags(write=False)
+                if self._cache is not None:
+                    self._cache.put(key, vector)
+            rows.append(vector)
+        if not rows:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack(rows) if len(rows) > 1 else rows[0][None, :]
 
     def _encode(self, texts: Sequence[str], prompt: str, progress: bool) -> np.ndarray:
         vectors = self.model.encode(

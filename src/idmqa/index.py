@@ -238,12 +238,24 @@ def check_compatible(manifest: dict, model: str, fingerprint: str) -> None:
         )
 
 
-def load_index(index_dir: Path, model: str, fingerprint: str) -> LoadedIndex:
-    """Load the current build after checking its integrity and model."""
+def check_index(index_dir: Path, model: str, fingerprint: str) -> tuple[Path, dict]:
+    """The current build and its manifest, once its model and file hashes check out."""
     build_dir = current_build(index_dir)
-    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexUnavailable(
+            f"index manifest {build_dir / 'manifest.json'} is corrupt: "
+            f"{exc}; rebuild with `idmqa index`"
+        ) from exc
     check_compatible(manifest, model, fingerprint)
     verify_build(build_dir, manifest)
+    return build_dir, manifest
+
+
+def load_index(index_dir: Path, model: str, fingerprint: str) -> LoadedIndex:
+    """Load the current build after checking its integrity and model."""
+    build_dir, manifest = check_index(index_dir, model, fingerprint)
     with (build_dir / "passages.jsonl").open(encoding="utf-8") as fh:
         passages = [_passage_from_json(json.loads(line)) for line in fh]
     dense = faiss.read_index(str(build_dir / "dense.faiss"))

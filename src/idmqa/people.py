@@ -537,7 +537,8 @@ class People:
         civility), accent-insensitively. Several when a surname is shared and nothing tells
         them apart."""
         words = [
-            (m.start(), m.group(0)) for m in re.finditer(r"[\w’'-]+\.?", question) if m.group(0)
+            (m.start(), re.sub(r"['’]s$", "", m.group(0)))  # "Bralo's" → "Bralo"
+            for m in re.finditer(r"[\w’'-]+\.?", question)
         ]
         folded = [name_tokens(w)[0] if name_tokens(w) else "" for _, w in words]
         found: list[Person] = []

