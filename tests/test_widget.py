@@ -168,7 +168,7 @@ def idmqa(settings: Settings, manifest: dict, partners) -> Iterator[str]:
     )
     stranger.pages["/"] = page_html("en", PARTNER_BODY, widget_tag(base, base))  # type: ignore[attr-defined]
     try:
-        wait_ready(base, proc)
+        wait_ready(base, proc, timeout=300)  # the model loads slowly on a busy machine
         yield base
     finally:
         proc.terminate()

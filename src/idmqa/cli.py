@@ -43,11 +43,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         _cmd_index(args)
     # Refuse a corrupt, truncated or mismatched index before listening, not after.
     check_index(settings.index_dir, settings.model, model_fingerprint(resolve_model_path(settings)))
+    logging.getLogger("idmqa").setLevel(settings.log_level.upper())
+    access = logging.getLogger("idmqa.access")
+    access.handlers, access.propagate = [logging.StreamHandler(sys.stdout)], False
     uvicorn.run(
         create_app(settings),
         host=args.host or settings.host,
         port=args.port or settings.port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        # idmqa.access writes one structured line per request (never the API key).
+        access_log=False,
+        # On SIGTERM: stop accepting, let requests in flight finish for up to 10 s.
+        timeout_graceful_shutdown=10,
     )
     return 0
 
@@ -83,13 +90,15 @@ def _print_result(service, result, as_json: bool) -> None:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from idmqa.service import open_service
+    from idmqa.service import InvalidQuestion, check_question, open_service
 
-    question = " ".join(args.question).strip()
-    if not question:
-        print("idmqa ask: the question is empty", file=sys.stderr)
+    settings = get_settings()
+    try:
+        question = check_question(" ".join(args.question), settings.max_question_chars)
+    except InvalidQuestion as exc:
+        print(f"idmqa ask: {exc}", file=sys.stderr)
         return 2
-    service = open_service(get_settings())
+    service = open_service(settings)
     _print_result(service, service.ask(question, args.k), args.json)
     return 0
 

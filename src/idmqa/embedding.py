@@ -10,6 +10,7 @@ lazily, only when passages are embedded or tokens counted (index build).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -92,11 +93,14 @@ class Encoder:
         model_dir = Path(self.path)
         self.fingerprint = cached_fingerprint(model_dir) or model_fingerprint(model_dir)
         ensure_onnx(model_dir, self.fingerprint)  # exports (with torch) only when missing
-        self._onnx = OnnxQueryEncoder(
-            model_dir, self.query_encoder, self.fingerprint, threads=settings.threads
-        )
+        # One intra-op thread per encoder call and one call per core in parallel: small
+        # question batches parallelise poorly inside a call, and concurrent calls (with the
+        # micro-batcher filling them) keep both cores busy without oversubscribing them.
+        threads = settings.threads if settings.threads > 0 else 1
+        lanes = max(1, (os.cpu_count() or 1) // threads)
+        self._onnx = OnnxQueryEncoder(model_dir, self.query_encoder, self.fingerprint, threads)
         self.dim = self._onnx.dim or 384
-        self.batcher = MicroBatcher(self._onnx.encode, max_batch=32)
+        self.batcher = MicroBatcher(self._onnx.encode, max_batch=32, lanes=lanes)
         self._embed_one = self.batcher
 
     @property

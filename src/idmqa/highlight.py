@@ -7,6 +7,7 @@ products with the question vector the search computed anyway.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,6 +20,12 @@ MARGIN = 0.015
 MAX_HIGHLIGHTS = 2
 #: Weight of the share of question terms a sentence contains, beside its cosine.
 LEXICAL_WEIGHT = 0.1
+
+
+@lru_cache(maxsize=16384)
+def _sentence_terms(sentence: str) -> frozenset[str]:
+    """The BM25 terms of a sentence (cached: the same hits recur across questions)."""
+    return frozenset(analyze(sentence))
 
 
 def sentence_spans(passages: list[Passage]) -> tuple[np.ndarray, list[str]]:
@@ -56,7 +63,7 @@ class SentenceStore:
         if terms:
             for row in range(lo, hi):
                 _, start, end = self.spans[row]
-                found = terms.intersection(analyze(text[start:end]))
+                found = terms.intersection(_sentence_terms(text[start:end]))
                 scores[row - lo] += LEXICAL_WEIGHT * len(found) / len(terms)
         best = float(scores.max())
         chosen = [r for r in np.argsort(-scores)[:MAX_HIGHLIGHTS] if scores[r] >= best - MARGIN]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import unicodedata
 from dataclasses import asdict, dataclass
 
 from idmqa.embedding import Encoder
@@ -30,6 +31,30 @@ class Citation:
     kind: str
     lines: tuple[int, int]
     speakers: tuple[dict[str, str], ...] = ()  # {"id", "name"} of the people it quotes
+
+
+class InvalidQuestion(ValueError):
+    """A question that cannot be searched; the message says why."""
+
+
+#: Control characters a question may contain (everything else in Cc/Cs is refused).
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """The question stripped, or :class:`InvalidQuestion` saying what is wrong with it."""
+    question = question.strip()
+    if not question:
+        raise InvalidQuestion("question is empty or whitespace only")
+    if len(question) > max_chars:
+        raise InvalidQuestion(f"question is longer than {max_chars} characters")
+    for position, char in enumerate(question):
+        # Lone surrogates (Cs) cannot be encoded as UTF-8; other controls are never text.
+        if unicodedata.category(char) in ("Cc", "Cs") and char not in _ALLOWED_CONTROLS:
+            raise InvalidQuestion(
+                f"question contains a control character (U+{ord(char):04X}) at {position}"
+            )
+    return question
 
 
 class QAService:

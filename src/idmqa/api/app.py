@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,14 +13,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from idmqa import __version__
+from idmqa.api.guard import GuardMiddleware
 from idmqa.api.people import router as people_router
 from idmqa.api.routes import router
 from idmqa.api.state import ServiceHolder
 from idmqa.api.web import router as web_router
 from idmqa.settings import Settings, get_settings
 
-# Validation errors may carry exceptions or raw bytes in ``ctx``/``input``.
-_SAFE = {Exception: str, bytes: lambda b: b.decode("utf-8", "replace")}
+log = logging.getLogger(__name__)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.api_key_list:
+            log.warning("IDMQA_API_KEYS is empty: the API is open to anyone who can reach it")
         app.state.holder.start()
         yield
 
@@ -51,18 +54,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # One readable sentence first, the structured errors after, for clients of both kinds.
-        body = {"detail": _validation_message(exc), "errors": exc.errors()}
-        return JSONResponse(jsonable_encoder(body, custom_encoder=_SAFE), status_code=422)
+        # The rejected input is never echoed: it may be huge, HTML or not even encodable.
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        body = {"detail": _validation_message(exc), "errors": errors}
+        return JSONResponse(jsonable_encoder(body), status_code=422)
 
     app.include_router(router)
     app.include_router(people_router)
     app.include_router(web_router)
+    app.add_middleware(
+        GuardMiddleware,
+        api_keys=settings.api_key_list,
+        rate_limit=settings.rate_limit or None,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    # Added last, so outermost: 401/413/429 answers carry CORS headers too, and the widget can
+    # tell "rate-limited" from "unreachable".
     # Browsers may call the API from other sites' pages (the widget) only for listed origins.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type"],
+        allow_headers=["Content-Type", "X-API-Key", "Authorization"],
         expose_headers=["Retry-After"],
         max_age=600,
     )

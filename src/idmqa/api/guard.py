@@ -37,12 +37,6 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-# The search page loads only its own script and calls only its own origin.
-_PAGE_CSP = (
-    b"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    b"connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-    b"base-uri 'none'; form-action 'self'"
-)
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 # Swagger UI loads its assets from a CDN; give /docs its own, looser policy.
 _DOCS_CSP = (
@@ -124,13 +118,14 @@ class GuardMiddleware:
                         state["passages"] = value.decode()
                     else:
                         headers.append((name, value))
-                headers += _SECURITY_HEADERS
-                csp = (
-                    _DOCS_CSP
-                    if path.startswith("/docs")
-                    else (_PAGE_CSP if path == "/" else _API_CSP)
-                )
-                headers.append((b"content-security-policy", csp))
+                present = {name for name, _ in headers}
+                csp = _DOCS_CSP if path.startswith("/docs") else _API_CSP
+                # A route that sets its own policy (the search page) keeps it.
+                headers += [
+                    h
+                    for h in (*_SECURITY_HEADERS, (b"content-security-policy", csp))
+                    if h[0] not in present
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -180,26 +175,37 @@ class GuardMiddleware:
         if length and length.isdigit() and int(length) > self.max_body:
             await _reject(send, 413, f"request body larger than {self.max_body} bytes")
             return
-        await self.app(scope, self._capped(receive), send)
+        body = await self._read_body(receive)
+        if body is None:
+            await _reject(send, 413, f"request body larger than {self.max_body} bytes")
+            return
+        await self.app(scope, _replay(body, receive), send)
 
-    def _capped(self, receive: Receive) -> Receive:
-        """Count streamed body bytes too: a chunked body has no Content-Length."""
-        seen = 0
-
-        async def capped() -> Message:
-            nonlocal seen
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole request body, or None past the limit (a chunked body has no length)."""
+        chunks, size, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise BodyTooLarge(self.max_body)
-            return message
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
-        return capped
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that yields the already-read body once, then the client's own messages."""
+    sent = False
 
-class BodyTooLarge(Exception):
-    """A streamed request body went past the limit."""
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"request body larger than {limit} bytes")
+    return replay

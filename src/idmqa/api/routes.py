@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from idmqa.api.guard import PASSAGES_HEADER
 from idmqa.api.schemas import (
     MAX_QUESTION_CHARS,
     AskFilters,
@@ -18,7 +19,7 @@ from idmqa.api.schemas import (
 )
 from idmqa.api.state import ServiceDep
 from idmqa.search import Filters
-from idmqa.service import QAService
+from idmqa.service import InvalidQuestion, QAService, check_question
 
 router = APIRouter()
 
@@ -55,29 +56,33 @@ def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
     return Filters(document=given.document, kinds=kinds, speaker=speaker)
 
 
-def _answer(service: QAService, request: AskRequest) -> AskResponse:
-    result = service.ask(request.question, request.k, _filters(service, request.filters))
+def _answer(service: QAService, request: AskRequest, response: Response, field: str) -> AskResponse:
+    try:
+        question = check_question(request.question, service.settings.max_question_chars)
+    except InvalidQuestion as exc:
+        raise HTTPException(422, f"{field}: {exc}") from exc
+    result = service.ask(question, request.k, _filters(service, request.filters))
+    response.headers[PASSAGES_HEADER.decode()] = str(len(result.hits))
     return AskResponse.model_validate(service.answer_json(result))
 
 
 @router.post("/ask", response_model=AskResponse, responses={422: {"model": Problem}})
-def ask(body: AskRequest, service: ServiceDep) -> AskResponse:
+def ask(body: AskRequest, service: ServiceDep, response: Response) -> AskResponse:
     """Best passages for a question, with citations."""
-    return _answer(service, body)
+    return _answer(service, body, response, "question")
 
 
 @router.get("/ask", response_model=AskResponse, responses={422: {"model": Problem}})
 def ask_get(
     service: ServiceDep,
+    response: Response,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> AskResponse:
     """Same as ``POST /ask`` with the question in the query string."""
-    try:
-        body = AskRequest(question=q, k=k)
-    except ValueError as exc:
-        raise HTTPException(422, "q: question is empty or whitespace only") from exc
-    return _answer(service, body)
+    return _answer(
+        service, AskRequest.model_construct(question=q, k=k, filters=None), response, "q"
+    )
 
 
 @router.get(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-MAX_QUESTION_CHARS = 1000
+#: Hard upper bound of the schema; the configured limit (IDMQA_MAX_QUESTION_CHARS) applies too.
+MAX_QUESTION_CHARS = 10_000
 
 
 class AskFilters(BaseModel):
@@ -26,16 +27,15 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question, French or English (IDMQA_MAX_QUESTION_CHARS, default 1000, "
+        "may lower the limit)",
+    )
     k: int = Field(5, ge=1, le=50, description="Number of passages (1–50)")
     filters: AskFilters | None = None
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question is empty or whitespace only")
-        return value.strip()
 
 
 class SpeakerRef(BaseModel):

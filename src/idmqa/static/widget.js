@@ -284,8 +284,11 @@
     if (!page) log.scrollTop = log.scrollHeight;
     var ctl = window.AbortController ? new AbortController() : null;
     var timer = setTimeout(function () { ctl && ctl.abort(); }, 30000);
+    // An ask-only key for a protected server (see README): visible in the page by nature.
+    var headers = { "Content-Type": "application/json" };
+    if (ds.apiKey) headers["X-API-Key"] = ds.apiKey;
     fetch(api + "/ask", {
-      method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
+      method: "POST", headers: headers, credentials: "omit",
       body: JSON.stringify({ question: q, k: k }), signal: ctl ? ctl.signal : undefined
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) { return { r: r, body: body }; });

