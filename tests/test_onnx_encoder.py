@@ -169,3 +169,37 @@ def test_micro_batcher_propagates_errors():
     with pytest.raises(ValueError, match="boom"):
         batcher("x")
     assert not batcher._running
+
+
+def test_micro_batcher_two_lanes_many_threads():
+    """Under contention every caller gets its own vector back, with at most two calls at once."""
+    active, peak = [0], [0]
+    lock = threading.Lock()
+
+    def encode(texts: list[str]) -> np.ndarray:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        threading.Event().wait(0.002)
+        with lock:
+            active[0] -= 1
+        return np.array([[float(t)] for t in texts], dtype=np.float32)
+
+    batcher = MicroBatcher(encode, max_batch=4, lanes=2)
+    wrong: list[tuple[int, float]] = []
+
+    def worker(base: int) -> None:
+        for i in range(base, base + 40):
+            got = float(batcher(str(i))[0])
+            if got != i:
+                wrong.append((i, got))
+
+    threads = [threading.Thread(target=worker, args=(1000 * n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not wrong
+    assert peak[0] <= 2
+    assert batcher.items == 480 and batcher.calls < 480  # some calls served several callers
+    assert batcher._running == 0 and not batcher._queue
