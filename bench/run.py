@@ -103,7 +103,9 @@ def start_server(args: argparse.Namespace, port: int) -> tuple[subprocess.Popen,
         env["IDMQA_QUERY_ENCODER"] = args.query_encoder
     if args.src:
         env["PYTHONPATH"] = str(Path(args.src).resolve())
-    log = open(args.out.with_suffix(".server.log"), "w")  # noqa: SIM115 - lives with the proc
+    # The access log of every request: kept out of the repository, in the temp directory.
+    log_path = Path(tempfile.gettempdir()) / f"idmqa-bench-{args.label}.server.log"
+    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the server process
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "idmqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],

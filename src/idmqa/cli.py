@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -25,6 +27,16 @@ def _cmd_index(args: argparse.Namespace) -> int:
         f"indexed {counts['passages']} passages from {counts['documents']} document(s) "
         f"in {manifest['seconds']} s with {manifest['model']} → {settings.index_dir}"
     )
+    inc = manifest.get("incremental")
+    if inc:
+        docs, passages = inc["documents"], inc["passages"]
+        print(
+            f"documents: {docs['unchanged']} unchanged, {docs['changed']} changed, "
+            f"{docs['new']} new, {docs['removed']} removed; passages: {passages['reused']} "
+            f"reused, {passages['embedded']} embedded; sentences: "
+            f"{inc['sentences']['reused']} reused, {inc['sentences']['embedded']} embedded; "
+            f"dense index: {manifest.get('dense', {}).get('type', 'flat')}"
+        )
     for problem in manifest["skipped"]:
         print(f"skipped: {problem}", file=sys.stderr)
     return 0
@@ -43,11 +55,24 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         _cmd_index(args)
     # Refuse a corrupt, truncated or mismatched index before listening, not after.
     check_index(settings.index_dir, settings.model, model_fingerprint(resolve_model_path(settings)))
-    logging.getLogger("idmqa").setLevel(settings.log_level.upper())
-    access = logging.getLogger("idmqa.access")
-    access.handlers, access.propagate = [logging.StreamHandler(sys.stdout)], False
+    workers = args.workers or settings.workers
+    if workers > 1:
+        # Each worker is a fresh process reading IDMQA_* from the environment: share the cores
+        # out between them (torch, onnxruntime, FAISS/OpenMP) unless IDMQA_THREADS is set.
+        threads = settings.threads or max(1, (os.cpu_count() or 1) // workers)
+        os.environ["IDMQA_THREADS"] = str(threads)
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        app: object = "idmqa.cli:worker_app"
+    else:
+        _configure_logging(settings)
+        app = create_app(settings)
+    # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully; that
+    # orderly stop should exit 0, not "killed by signal".
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
-        create_app(settings),
+        app,
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level.lower(),
@@ -57,6 +82,21 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     return 0
+
+
+def _configure_logging(settings) -> None:
+    logging.getLogger("idmqa").setLevel(settings.log_level.upper())
+    access = logging.getLogger("idmqa.access")
+    access.handlers, access.propagate = [logging.StreamHandler(sys.stdout)], False
+
+
+def worker_app():
+    """App factory of each ``idmqa serve --workers N`` process (settings from IDMQA_*)."""
+    from idmqa.api.app import create_app
+
+    settings = get_settings()
+    _configure_logging(settings)
+    return create_app(settings)
 
 
 _BOLD, _PLAIN = "\033[1m", "\033[0m"
@@ -95,10 +135,11 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     settings = get_settings()
     try:
         question = check_question(" ".join(args.question), settings.max_question_chars)
+        service = open_service(settings)
+        question = service.checked_question(question)
     except InvalidQuestion as exc:
         print(f"idmqa ask: {exc}", file=sys.stderr)
         return 2
-    service = open_service(settings)
     _print_result(service, service.ask(question, args.k), args.json)
     return 0
 
@@ -192,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API (builds the index first if missing)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the read-only index (default IDMQA_WORKERS, 1)",
+    )
     ask = sub.add_parser("ask", help="print the best passages for a question")
     ask.add_argument("question", nargs="+")
     ask.add_argument("-k", type=int, default=5)

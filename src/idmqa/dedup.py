@@ -22,6 +22,8 @@ MIN_TRANSLATION_WORDS = 40
 
 #: Pairs below this cosine are never copies (measured: true copies here are ≥ 0.92).
 CANDIDATE_COSINE = 0.85
+#: Rows of the cosine matrix computed at once (memory: BLOCK_ROWS × passages floats).
+BLOCK_ROWS = 1024
 
 _WORD = re.compile(r"\w+")
 
@@ -58,13 +60,18 @@ def duplicate_groups(passages: list[Passage], vectors: np.ndarray) -> np.ndarray
     """Group id per passage: the index of the first passage (in document order) of its group."""
     shingles = [_shingles(p.text) for p in passages]
     blocks = [_block_of(p) for p in passages]
-    cosines = vectors @ vectors.T
     parent = list(range(len(passages)))
     # Copies are always close in embedding space; only those pairs are compared word by word.
-    for i, j in np.argwhere(np.triu(cosines >= CANDIDATE_COSINE, k=1)):
-        if blocks[i] != blocks[j] and _are_copies(
-            passages[i], passages[j], shingles[i], shingles[j], float(cosines[i, j])
-        ):
-            root_i, root_j = _find(parent, i), _find(parent, j)
-            parent[max(root_i, root_j)] = min(root_i, root_j)
+    # Cosines are computed a block of rows at a time so 100k passages never need n² memory.
+    for lo in range(0, len(passages), BLOCK_ROWS):
+        cosines = vectors[lo : lo + BLOCK_ROWS] @ vectors.T
+        for r, j in np.argwhere(cosines >= CANDIDATE_COSINE):
+            i = lo + int(r)
+            if j <= i:
+                continue
+            if blocks[i] != blocks[j] and _are_copies(
+                passages[i], passages[j], shingles[i], shingles[j], float(cosines[r, j])
+            ):
+                root_i, root_j = _find(parent, i), _find(parent, j)
+                parent[max(root_i, root_j)] = min(root_i, root_j)
     return np.array([_find(parent, i) for i in range(len(passages))], dtype=np.int32)

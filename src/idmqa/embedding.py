@@ -122,9 +122,35 @@ class Encoder:
         ids = self.tokenizer(self.settings.passage_prompt + text, add_special_tokens=True)
         return len(ids["input_ids"])
 
+    def count_query_tokens(self, text: str) -> int:
+        """Model tokens of ``text`` as a question (prefix and special tokens included)."""
+        text = self.settings.query_prompt + text
+        if self._onnx is None:
+            return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+        encoding = self._onnx.tokenizer.encode(text)
+        # The serving tokenizer truncates at the model window; count what it cut off too.
+        return len(encoding.ids) + sum(len(o.ids) for o in encoding.overflowing)
+
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """L2-normalised float32 passage embeddings, one row per text (sentence-transformers)."""
         return self._encode(texts, self.settings.passage_prompt, progress)
+
+    def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of short passage sentences (for highlights), as passages.
+
+        With an ONNX query encoder they go through it: highlights compare them with questions
+        embedded the same way, and short texts embed several times faster there.
+        """
+        if self._onnx is None:
+            return self.encode_passages(texts)
+        prompt = self.settings.passage_prompt
+        # Similar lengths in a batch waste little padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for start in range(0, len(order), 64):
+            rows = order[start : start + 64]
+            out[rows] = self._onnx.encode([prompt + texts[i] for i in rows])
+        return out
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 question embeddings, one row per text.

@@ -38,6 +38,15 @@ from idmqa.people import People, attribute_passages
 from idmqa.schema import Document, Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze
+from idmqa.vectors import (
+    EmbeddingCache,
+    ReuseStats,
+    all_vectors,
+    dense_index,
+    document_changes,
+    previous_manifest,
+    read_dense,
+)
 
 FORMAT_VERSION = 2
 KEEP_BUILDS = 2
@@ -133,9 +142,16 @@ def _write_build(
     encoder: Encoder,
     settings: Settings,
     people: People | None = None,
+    sentence_vectors: np.ndarray | None = None,
+    extra: dict | None = None,
 ) -> dict:
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    dense.add(vectors)
+    dense, dense_info = dense_index(
+        vectors,
+        settings.ann_threshold,
+        settings.hnsw_m,
+        settings.hnsw_ef_construction,
+        settings.hnsw_ef_search,
+    )
     np.save(build_dir / "duplicate_groups.npy", duplicate_groups(passages, vectors))
     faiss.write_index(dense, str(build_dir / "dense.faiss"))
     retriever = bm25s.BM25()
@@ -143,7 +159,9 @@ def _write_build(
     retriever.save(str(build_dir / "bm25"), show_progress=False)
     spans, texts = sentence_spans(passages)
     np.save(build_dir / "sentence_spans.npy", spans)
-    np.save(build_dir / "sentence_vectors.npy", encoder.encode_passages(texts))
+    if sentence_vectors is None:
+        sentence_vectors = encoder.encode_sentences(texts)
+    np.save(build_dir / "sentence_vectors.npy", sentence_vectors)
     with (build_dir / "passages.jsonl").open("w", encoding="utf-8") as fh:
         for passage in passages:
             fh.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
@@ -156,6 +174,7 @@ def _write_build(
         "model": encoder.name,
         "model_fingerprint": encoder.fingerprint,
         "dimension": int(vectors.shape[1]),
+        "dense": dense_info,
         "query_prompt": settings.query_prompt,
         "passage_prompt": settings.passage_prompt,
         "chunker_version": CHUNKER_VERSION,
@@ -163,6 +182,7 @@ def _write_build(
         "documents": [_document_info(d) for d in documents],
         "counts": {"documents": len(documents), "passages": len(passages), "people": len(people)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **(extra or {}),
         "files": _file_hashes(build_dir),
     }
     (build_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
@@ -180,17 +200,69 @@ def _publish(index_dir: Path, build_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _reusable_embeddings(
+    settings: Settings, encoder: Encoder
+) -> tuple[EmbeddingCache, EmbeddingCache]:
+    """Passage and sentence vectors of the serving build, if made with the same model/prompt."""
+    try:
+        build_dir, manifest = check_index(settings.index_dir, encoder.name, encoder.fingerprint)
+    except IndexUnavailable:
+        return EmbeddingCache(), EmbeddingCache()
+    if manifest.get("passage_prompt") != settings.passage_prompt:
+        return EmbeddingCache(), EmbeddingCache()
+    with (build_dir / "passages.jsonl").open(encoding="utf-8") as fh:
+        old = [_passage_from_json(json.loads(line)) for line in fh]
+    dense = read_dense(build_dir / "dense.faiss")
+    passages = EmbeddingCache.from_arrays([embedding_text(p) for p in old], all_vectors(dense))
+    spans = np.load(build_dir / "sentence_spans.npy")
+    texts = [old[i].text[start:end] for i, start, end in spans]
+    sentences = EmbeddingCache.from_arrays(texts, np.load(build_dir / "sentence_vectors.npy"))
+    return passages, sentences
+
+
 def build_index(settings: Settings, encoder: Encoder, progress: bool = False) -> dict:
-    """Parse, chunk, embed and write a new index; return its manifest."""
+    """Parse, chunk, embed and write a new index; return its manifest.
+
+    Vectors of texts the serving build already embedded (same model and prompt) are reused,
+    so only new or changed documents are embedded; ``incremental`` in the manifest counts both.
+    """
     started = time.perf_counter()
     documents, passages, problems, people = collect_passages(settings, encoder)
-    vectors = encoder.encode_passages([embedding_text(p) for p in passages], progress=progress)
+    try:
+        before = previous_manifest(current_build(settings.index_dir))
+    except IndexUnavailable:
+        before = None
+    passage_cache, sentence_cache = _reusable_embeddings(settings, encoder)
+    passage_stats, sentence_stats = ReuseStats(), ReuseStats()
+    vectors = passage_cache.embed(
+        [embedding_text(p) for p in passages],
+        lambda texts: encoder.encode_passages(texts, progress=progress),
+        passage_stats,
+    )
+    sentence_vectors = sentence_cache.embed(
+        sentence_spans(passages)[1], encoder.encode_sentences, sentence_stats
+    )
+    incremental = {
+        "documents": {k: len(v) for k, v in document_changes(before, documents).items()},
+        "passages": {"reused": passage_stats.reused, "embedded": passage_stats.embedded},
+        "sentences": {"reused": sentence_stats.reused, "embedded": sentence_stats.embedded},
+    }
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds))
+    # mkdtemp makes it 0700: let a service user other than the builder read it (containers).
+    build_dir.chmod(0o755)
     try:
         manifest = _write_build(
-            build_dir, documents, passages, vectors, encoder, settings, people=people
+            build_dir,
+            documents,
+            passages,
+            vectors,
+            encoder,
+            settings,
+            people=people,
+            sentence_vectors=sentence_vectors,
+            extra={"incremental": incremental},
         )
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -253,12 +325,15 @@ def check_index(index_dir: Path, model: str, fingerprint: str) -> tuple[Path, di
     return build_dir, manifest
 
 
-def load_index(index_dir: Path, model: str, fingerprint: str) -> LoadedIndex:
-    """Load the current build after checking its integrity and model."""
+def load_index(index_dir: Path, model: str, fingerprint: str, mmap: bool = True) -> LoadedIndex:
+    """Load the current build after checking its integrity and model.
+
+    The dense index is memory-mapped read-only unless ``mmap`` is False.
+    """
     build_dir, manifest = check_index(index_dir, model, fingerprint)
     with (build_dir / "passages.jsonl").open(encoding="utf-8") as fh:
         passages = [_passage_from_json(json.loads(line)) for line in fh]
-    dense = faiss.read_index(str(build_dir / "dense.faiss"))
+    dense = read_dense(build_dir / "dense.faiss", mmap)
     if dense.ntotal != len(passages):
         raise IndexUnavailable(
             f"index {build_dir}: {dense.ntotal} vectors for {len(passages)} passages"

@@ -15,6 +15,7 @@ from idmqa.index import LoadedIndex
 from idmqa.schema import Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze, detect_language
+from idmqa.vectors import flat_vectors, search_dense
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +25,13 @@ class Filters:
     document: str | None = None
     kinds: tuple[str, ...] = ()
     speaker: str | None = None  # a person id: only passages reporting their statements
+    language: str | None = None  # only passages in this language ("fr", "en")
 
     def allows(self, passage: Passage) -> bool:
         """True when ``passage`` satisfies every restriction."""
         if self.document and passage.document != self.document:
+            return False
+        if self.language and passage.language != self.language:
             return False
         if self.speaker and self.speaker not in passage.speakers:
             return False
@@ -81,6 +85,8 @@ class Searcher:
         self.settings = settings
         self.by_id = {p.id: i for i, p in enumerate(index.passages)}
         self.languages = np.array([p.language for p in index.passages])
+        self.matrix = flat_vectors(index.dense)  # zero-copy view, for exact filtered search
+        self._allowed: dict[Filters, np.ndarray] = {}
         counts = Counter(d.get("language", "fr") for d in index.documents.values())
         self.corpus_language = counts.most_common(1)[0][0] if counts else "fr"
         self.glossary = Glossary.english_french()
@@ -116,16 +122,32 @@ class Searcher:
             (by_similarity(mentions), self.settings.mention_weight),
         ]
 
-    def _dense(self, vector: np.ndarray, language: str, n: int) -> tuple[dict[int, float], float]:
-        """Bias-corrected cosines of the top ``n`` passages, and the best raw cosine."""
-        scores, ids = self.index.dense.search(vector.reshape(1, -1), n)
+    def allowed(self, filters: Filters) -> np.ndarray:
+        """Sorted indices of the passages ``filters`` lets through (cached per filter)."""
+        found = self._allowed.get(filters)
+        if found is None:
+            passages = self.index.passages
+            found = np.array([i for i, p in enumerate(passages) if filters.allows(p)], np.int64)
+            if len(self._allowed) >= 256:
+                self._allowed.clear()
+            self._allowed[filters] = found
+        return found
+
+    def _dense(
+        self, vector: np.ndarray, language: str, n: int, allowed: np.ndarray | None = None
+    ) -> tuple[dict[int, float], float]:
+        """Bias-corrected cosines of the top ``n`` passages (among ``allowed`` if given),
+        and the best raw cosine."""
+        scores, ids = search_dense(
+            self.index.dense, self.matrix, vector, n, allowed, self.settings.hnsw_ef_search
+        )
         bias = self.settings.same_language_bias
         ranking = {
             int(i): float(s) - bias * (self.languages[i] == language)
-            for i, s in zip(ids[0], scores[0], strict=True)
+            for i, s in zip(ids, scores, strict=True)
             if i >= 0
         }
-        return ranking, float(scores[0][0]) if len(ids[0]) else 0.0
+        return ranking, float(scores[0]) if len(ids) else 0.0
 
     def _lexical(self, question: str, n: int) -> dict[int, float]:
         vocab = self.index.bm25.vocab_dict
@@ -148,8 +170,13 @@ class Searcher:
         total = len(self.index.passages)
         n = total if filters else min(total, self.settings.candidates)
         vector = self.embed_query(question)
-        dense, top_cosine = self._dense(vector, language, n)
+        # With filters both rankers rank only the passages the filters let through (dense
+        # exactly, whatever the index type).
+        allowed = self.allowed(filters) if filters else None
+        dense, top_cosine = self._dense(vector, language, n, allowed)
         lexical = self._lexical(question, n)
+        if allowed is not None:
+            lexical = {i: s for i, s in lexical.items() if filters.allows(self.index.passages[i])}
         # Words of a question in another language than the corpus rarely occur in it, so
         # BM25 then mostly adds noise: trust it less.
         lexical_weight = (

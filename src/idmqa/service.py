@@ -63,7 +63,9 @@ class QAService:
     def __init__(self, settings: Settings, encoder: Encoder, index: LoadedIndex | None = None):
         self.settings = settings
         self.encoder = encoder
-        index = index or load_index(settings.index_dir, encoder.name, encoder.fingerprint)
+        index = index or load_index(
+            settings.index_dir, encoder.name, encoder.fingerprint, mmap=settings.mmap_index
+        )
         self.index = index
         self.searcher = Searcher(index, lambda q: encoder.encode_queries([q])[0], settings)
 
@@ -72,6 +74,17 @@ class QAService:
     ) -> SearchResult:
         """Best passages for ``question``."""
         return self.searcher.search(question, k or self.settings.default_k, filters)
+
+    def checked_question(self, question: str) -> str:
+        """The question ready to search, or :class:`InvalidQuestion` saying what is wrong."""
+        question = check_question(question, self.settings.max_question_chars)
+        tokens = self.encoder.count_query_tokens(question)
+        if tokens > self.settings.max_question_tokens:
+            raise InvalidQuestion(
+                f"question is {tokens} model tokens long; the limit is "
+                f"{self.settings.max_question_tokens}"
+            )
+        return question
 
     def citation(self, passage: Passage) -> Citation:
         """The citation of a passage: document, title, section path, kind, line range."""
@@ -158,6 +171,10 @@ def configure_threads(settings: Settings) -> None:
     torch = sys.modules.get("torch")
     if settings.threads > 0 and torch is not None:
         torch.set_num_threads(settings.threads)
+    if settings.threads > 0:
+        import faiss  # already loaded by idmqa.index; its OpenMP pool is per process
+
+        faiss.omp_set_num_threads(settings.threads)
 
 
 def open_service(settings: Settings, build_if_missing: bool = False) -> QAService:

@@ -99,6 +99,22 @@ class Settings(BaseSettings):
         256, description="Longest accepted question, in model tokens"
     )
     log_level: str = Field("info", description="Logging level: debug, info, warning, error")
+    workers: int = Field(
+        1, ge=1, description="Server processes sharing one read-only index (idmqa serve); "
+        "with IDMQA_THREADS=0 each gets cores // workers threads"
+    )
+    ann_threshold: int = Field(
+        50_000, ge=0, description="From this many passages on, the dense index is approximate "
+        "(FAISS HNSW) instead of exact (flat)"
+    )
+    hnsw_m: int = Field(32, ge=4, description="HNSW graph degree (links per vector)")
+    hnsw_ef_construction: int = Field(200, ge=8, description="HNSW build-time search depth")
+    hnsw_ef_search: int = Field(
+        256, ge=8, description="HNSW query-time search depth (at least the candidates searched)"
+    )
+    mmap_index: bool = Field(
+        True, description="Memory-map the dense index read-only (shared by workers' page cache)"
+    )
 
     @property
     def api_key_list(self) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from idmqa.api.schemas import CitationOut, Problem
+from idmqa.api.schemas import GUARDED_RESPONSES, CitationOut, Problem
 from idmqa.api.state import ServiceDep
 from idmqa.people import Person
 from idmqa.service import QAService
@@ -74,7 +74,7 @@ def _summary(service: QAService, person: Person) -> dict:
     }
 
 
-@router.get("/speakers", response_model=SpeakerList)
+@router.get("/speakers", response_model=SpeakerList, responses=GUARDED_RESPONSES)
 def list_speakers(
     service: ServiceDep,
     q: Annotated[
@@ -91,7 +91,9 @@ def list_speakers(
 
 
 @router.get(
-    "/speakers/{speaker_id}", response_model=SpeakerDetail, responses={404: {"model": Problem}}
+    "/speakers/{speaker_id}",
+    response_model=SpeakerDetail,
+    responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
 def get_speaker(speaker_id: str, service: ServiceDep) -> SpeakerDetail:
     """One person: roles, agenda appearances and every statement as a cited passage."""

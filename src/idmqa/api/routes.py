@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from idmqa.api.guard import PASSAGES_HEADER
 from idmqa.api.schemas import (
+    GUARDED_RESPONSES,
     MAX_QUESTION_CHARS,
     AskFilters,
     AskRequest,
@@ -19,7 +20,7 @@ from idmqa.api.schemas import (
 )
 from idmqa.api.state import ServiceDep
 from idmqa.search import Filters
-from idmqa.service import InvalidQuestion, QAService, check_question
+from idmqa.service import InvalidQuestion, QAService
 
 router = APIRouter()
 
@@ -53,12 +54,20 @@ def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
                 "(see GET /speakers?q=… for ids)",
             )
         speaker = person.id
-    return Filters(document=given.document, kinds=kinds, speaker=speaker)
+    if given.language and given.language not in (
+        languages := sorted(set(service.searcher.languages.tolist()))
+    ):
+        raise HTTPException(
+            422, f"filters.language: unknown language {given.language!r} (known: {languages})"
+        )
+    return Filters(
+        document=given.document, kinds=kinds, speaker=speaker, language=given.language
+    )
 
 
 def _answer(service: QAService, request: AskRequest, response: Response, field: str) -> AskResponse:
     try:
-        question = check_question(request.question, service.settings.max_question_chars)
+        question = service.checked_question(request.question)
     except InvalidQuestion as exc:
         raise HTTPException(422, f"{field}: {exc}") from exc
     result = service.ask(question, request.k, _filters(service, request.filters))
@@ -66,13 +75,20 @@ def _answer(service: QAService, request: AskRequest, response: Response, field: 
     return AskResponse.model_validate(service.answer_json(result))
 
 
-@router.post("/ask", response_model=AskResponse, responses={422: {"model": Problem}})
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    responses={
+        **GUARDED_RESPONSES,
+        400: {"model": Problem, "description": "Body is not JSON in UTF-8"},
+    },
+)
 def ask(body: AskRequest, service: ServiceDep, response: Response) -> AskResponse:
     """Best passages for a question, with citations."""
     return _answer(service, body, response, "question")
 
 
-@router.get("/ask", response_model=AskResponse, responses={422: {"model": Problem}})
+@router.get("/ask", response_model=AskResponse, responses=GUARDED_RESPONSES)
 def ask_get(
     service: ServiceDep,
     response: Response,
@@ -86,7 +102,9 @@ def ask_get(
 
 
 @router.get(
-    "/passages/{passage_id}", response_model=PassageDetail, responses={404: {"model": Problem}}
+    "/passages/{passage_id}",
+    response_model=PassageDetail,
+    responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
 def get_passage(passage_id: str, service: ServiceDep) -> PassageDetail:
     """One passage by id, with the ids of the passages before and after it."""

@@ -20,6 +20,9 @@ class AskFilters(BaseModel):
         description="Only passages reporting this person's statements (a person id from "
         "/speakers, or a name)",
     )
+    language: str | None = Field(
+        None, description="Only passages in this language (detected per passage: fr, en)"
+    )
 
 
 class AskRequest(BaseModel):
@@ -103,3 +106,34 @@ class Problem(BaseModel):
     """Error body."""
 
     detail: str
+
+
+class FieldError(BaseModel):
+    """One invalid field of a request."""
+
+    loc: list[str | int] = Field(..., description='Where: e.g. ["body", "question"]')
+    msg: str
+    type: str | None = None
+
+
+class InvalidRequest(Problem):
+    """Error body of a 422: ``detail`` names the field; ``errors`` when the schema caught it."""
+
+    errors: list[FieldError] | None = None
+
+
+#: Answers the guard (API keys, rate limit, body limit) and a still-loading service may give on
+#: every route that is not open; declared so that the OpenAPI description is complete.
+GUARDED_RESPONSES: dict[int | str, dict] = {
+    401: {"model": Problem, "description": "Missing or invalid API key (IDMQA_API_KEYS set)"},
+    413: {"model": Problem, "description": "Request body larger than IDMQA_MAX_BODY_BYTES"},
+    422: {"model": InvalidRequest, "description": "Invalid request; `detail` names the field"},
+    429: {
+        "model": Problem,
+        "description": "Rate limit (IDMQA_RATE_LIMIT) exceeded",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    },
+    503: {"model": Problem, "description": "Index and model still loading, or failed to load"},
+}

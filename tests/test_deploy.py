@@ -1,0 +1,222 @@
+"""Deployment and scale-out: incremental builds, approximate index, mmap, filters, workers,
+container files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import faiss
+import httpx
+import numpy as np
+import pytest
+import yaml
+
+from idmqa.embedding import Encoder
+from idmqa.index import build_index, load_index
+from idmqa.search import Filters
+from idmqa.service import QAService
+from idmqa.settings import Settings
+from idmqa.vectors import flat_vectors, search_dense
+
+from .conftest import ROOT, free_port, start_server, wait_ready
+
+NOTE_A = """NOTE A
+
+Le fonds d'amorçage finance des projets pilotes sur la migration de main-d'œuvre.
+
+Les partenariats avec les villes renforcent l'intégration des migrants.
+"""
+NOTE_B = """NOTE B
+
+The Global Compact for Migration was adopted in Marrakech in December 2018.
+"""
+
+
+def _write(corpus: Path, name: str, text: str, language: str) -> None:
+    (corpus / f"{name}.md").write_text(text, encoding="utf-8")
+    (corpus / f"{name}.json").write_text(json.dumps({"title": name, "language": language}))
+
+
+@pytest.fixture
+def counting(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Number of texts sent to the model for each ``encode_passages`` call."""
+    calls: list[int] = []
+    original = encoder.encode_passages
+
+    def encode(texts, progress=False):
+        calls.append(len(texts))
+        return original(texts, progress=progress)
+
+    monkeypatch.setattr(encoder, "encode_passages", encode)
+    return calls
+
+
+def test_rebuild_embeds_only_new_and_changed_documents(
+    encoder: Encoder, counting: list[int], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "note-a", NOTE_A, "fr")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    first = build_index(settings, encoder)
+    a_passages = first["counts"]["passages"]
+    assert first["incremental"]["passages"] == {"reused": 0, "embedded": a_passages}
+    first_vectors = flat_vectors(
+        load_index(settings.index_dir, encoder.name, encoder.fingerprint).dense
+    ).copy()
+
+    _write(corpus, "note-b", NOTE_B, "en")
+    counting.clear()
+    second = build_index(settings, encoder)
+    b_passages = second["counts"]["passages"] - a_passages
+    assert second["incremental"]["documents"] == {
+        "unchanged": 1,
+        "changed": 0,
+        "new": 1,
+        "removed": 0,
+    }
+    assert second["incremental"]["passages"] == {"reused": a_passages, "embedded": b_passages}
+    # The model saw only note B's passages (and their sentences), never note A's again.
+    assert counting[0] == b_passages
+    index = load_index(settings.index_dir, encoder.name, encoder.fingerprint)
+    assert {p.document for p in index.passages} == {"note-a", "note-b"}
+    a_rows = [i for i, p in enumerate(index.passages) if p.document == "note-a"]
+    np.testing.assert_array_equal(flat_vectors(index.dense)[a_rows], first_vectors)
+
+    # Changing one paragraph of note A re-embeds that paragraph only.
+    _write(corpus, "note-a", NOTE_A.replace("les villes", "les régions"), "fr")
+    third = build_index(settings, encoder)
+    assert third["incremental"]["documents"]["changed"] == 1
+    assert third["incremental"]["passages"]["embedded"] == 1
+
+
+def test_hnsw_above_the_threshold_agrees_with_flat(
+    settings: Settings, encoder: Encoder, service: QAService, tmp_path: Path
+) -> None:
+    copy = tmp_path / "idx"
+    shutil.copytree(settings.index_dir, copy)
+    approx = settings.model_copy(update={"index_dir": copy, "ann_threshold": 0})
+    manifest = build_index(approx, encoder)
+    # Same corpus, same model: every vector comes from the previous build.
+    assert manifest["incremental"]["passages"]["embedded"] == 0
+    assert manifest["dense"]["type"] == "hnsw"
+    hnsw = QAService(approx, encoder)
+    assert isinstance(hnsw.index.dense, faiss.IndexHNSWFlat)
+    for question in (
+        "Qu'est-ce que le fonds d'amorçage ?",
+        "Who opened the Geneva workshop?",
+        "Quels partenariats avec le secteur privé ?",
+    ):
+        exact = [h.passage.id for h in service.ask(question, 5).hits]
+        approximate = [h.passage.id for h in hnsw.ask(question, 5).hits]
+        assert approximate == exact, question
+    # A filter is searched exactly, even on the approximate index.
+    hits = hnsw.ask("financement", 5, Filters(kinds=("footnote",))).hits
+    assert hits and all(h.passage.kind == "footnote" for h in hits)
+
+
+def test_dense_index_is_memory_mapped_and_filtered_search_is_exact(
+    service: QAService,
+) -> None:
+    dense = service.index.dense
+    matrix = flat_vectors(dense)
+    assert not matrix.flags.owndata and not matrix.flags.writeable
+    np.testing.assert_array_equal(matrix[7], dense.reconstruct(7))
+    query = matrix[3]
+    allowed = np.arange(0, len(matrix), 2, dtype=np.int64)
+    scores, ids = search_dense(dense, matrix, query, 10, allowed)
+    expected = allowed[np.argsort(-(matrix[allowed] @ query), kind="stable")[:10]]
+    assert ids.tolist() == expected.tolist()
+    assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_language_filter(service: QAService) -> None:
+    languages = {p.language for p in service.index.passages}
+    assert {"fr", "en"} <= languages
+    for language in ("fr", "en"):
+        hits = service.ask("migration partnerships", 5, Filters(language=language)).hits
+        assert hits and all(h.passage.language == language for h in hits)
+
+
+def test_language_filter_over_http(server: str) -> None:
+    body = {"question": "Global Compact", "k": 3, "filters": {"language": "en"}}
+    response = httpx.post(f"{server}/ask", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["passages"]
+    body["filters"] = {"language": "xx"}
+    response = httpx.post(f"{server}/ask", json=body, timeout=30)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("filters.language")
+
+
+def test_serve_with_two_workers(settings: Settings, manifest: dict) -> None:
+    port = free_port()
+    env = {
+        "IDMQA_INDEX_DIR": str(settings.index_dir),
+        "IDMQA_CORPUS_DIR": str(settings.corpus_dir),
+        "IDMQA_WORKERS": "2",
+        "IDMQA_RATE_LIMIT": "",
+    }
+    proc = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        children = subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(children) >= 2  # the two workers (plus, maybe, a resource tracker)
+        for _ in range(4):
+            response = httpx.get(f"{base}/ask", params={"q": "fonds d'amorçage", "k": 2})
+            assert response.status_code == 200
+            assert len(response.json()["passages"]) == 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_container_files() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^USER (?!root)\S+", dockerfile, re.M)
+    assert "HEALTHCHECK" in dockerfile and "/ready" in dockerfile
+    assert "TORCH_INDEX_URL" in dockerfile and "torch==2.13.0" in dockerfile
+    assert "idmqa index" in dockerfile and "--no-cache-dir" in dockerfile
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    replicas = [s for s in services.values() if "build" in s or "image" in s]
+    api = [s for s in replicas if any(str(v).endswith(":ro") for v in s.get("volumes", []))]
+    assert sum(s.get("deploy", {}).get("replicas", 1) for s in api) >= 2
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "limit_req_zone" in nginx and "upstream" in nginx
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", ".git", "index/*"} <= set(ignored)
+
+
+@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint not installed")
+def test_dockerfile_lints_clean() -> None:
+    result = subprocess.run(["hadolint", str(ROOT / "Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_threads_are_shared_out_between_workers(tmp_path: Path) -> None:
+    code = (
+        "import os, sys; sys.argv = ['idmqa', 'serve', '--workers', '2'];"
+        "import uvicorn; uvicorn.run = lambda *a, **k: print(os.environ['IDMQA_THREADS'], "
+        "k['workers'], k['factory'], a[0]);"
+        "import idmqa.index as ix; ix.check_index = lambda *a: None;"
+        "import idmqa.cli as cli; cli.main()"
+    )
+    (tmp_path / "CURRENT").write_text("none\n")
+    env = {**os.environ, "IDMQA_THREADS": "0", "IDMQA_INDEX_DIR": str(tmp_path)}
+    env.pop("OMP_NUM_THREADS", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    threads, workers, factory, app = out.stdout.split()
+    assert int(threads) == max(1, (os.cpu_count() or 1) // 2)
+    assert (workers, factory, app) == ("2", "True", "idmqa.cli:worker_app")
