@@ -129,11 +129,12 @@ def test_dense_index_is_memory_mapped_and_filtered_search_is_exact(
     assert not matrix.flags.owndata and not matrix.flags.writeable
     np.testing.assert_array_equal(matrix[7], dense.reconstruct(7))
     query = matrix[3]
-    allowed = np.arange(0, len(matrix), 2, dtype=np.int64)
-    scores, ids = search_dense(dense, matrix, query, 10, allowed)
-    expected = allowed[np.argsort(-(matrix[allowed] @ query), kind="stable")[:10]]
-    assert ids.tolist() == expected.tolist()
-    assert list(scores) == sorted(scores, reverse=True)
+    for step in (2, 20):  # a large subset (FAISS scan with a bitmap), a small one (gather)
+        allowed = np.arange(0, len(matrix), step, dtype=np.int64)
+        scores, ids = search_dense(dense, matrix, query, 10, allowed)
+        expected = allowed[np.argsort(-(matrix[allowed] @ query), kind="stable")[:10]]
+        assert ids.tolist() == expected.tolist()
+        assert list(scores) == sorted(scores, reverse=True)
 
 
 def test_language_filter(service: QAService) -> None:

@@ -217,6 +217,10 @@ def _reusable_embeddings(
     spans = np.load(build_dir / "sentence_spans.npy")
     texts = [old[i].text[start:end] for i, start, end in spans]
     sentences = EmbeddingCache.from_arrays(texts, np.load(build_dir / "sentence_vectors.npy"))
+    # Sentence vectors come from the question encoder (ONNX int8/fp32 or torch): reuse them
+    # only from a build that used the same one.
+    if manifest.get("sentence_encoder") != getattr(encoder, "query_encoder", None):
+        sentences = EmbeddingCache()
     return passages, sentences
 
 
@@ -262,7 +266,10 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False) ->
             settings,
             people=people,
             sentence_vectors=sentence_vectors,
-            extra={"incremental": incremental},
+            extra={
+                "incremental": incremental,
+                "sentence_encoder": getattr(encoder, "query_encoder", None),
+            },
         )
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
