@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -87,14 +88,11 @@ def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     raise TimeoutError(f"{base} not ready after {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def server(settings: Settings, manifest: dict) -> Iterator[str]:
-    """Base URL of a real idmqa server serving the session's index."""
+@contextlib.contextmanager
+def running_server(env: dict[str, str]) -> Iterator[str]:
+    """A real ``idmqa serve`` on a free port of 127.0.0.1 with ``env``; yields its base URL."""
     port = free_port()
-    proc = start_server(
-        {"IDMQA_INDEX_DIR": str(settings.index_dir), "IDMQA_CORPUS_DIR": str(settings.corpus_dir)},
-        port,
-    )
+    proc = start_server(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
@@ -102,3 +100,11 @@ def server(settings: Settings, manifest: dict) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings, manifest: dict) -> Iterator[str]:
+    """Base URL of a real idmqa server serving the session's index."""
+    env = {"IDMQA_INDEX_DIR": str(settings.index_dir), "IDMQA_CORPUS_DIR": str(settings.corpus_dir)}
+    with running_server(env) as base:
+        yield base

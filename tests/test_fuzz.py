@@ -8,9 +8,6 @@ type, body schema).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -25,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from idmqa.settings import Settings
-from tests.conftest import free_port, wait_ready
+from tests.conftest import running_server
 
 MAX_EXAMPLES = 50
 KEY = "fuzz-key"
@@ -51,27 +48,13 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def fuzz_server(settings: Settings, manifest: dict) -> Iterator[str]:
     """A real server with an API key and without rate limit, so the fuzzer is never throttled."""
-    port = free_port()
     env = {
-        **os.environ,
         "IDMQA_INDEX_DIR": str(settings.index_dir),
         "IDMQA_API_KEYS": KEY,
         "IDMQA_RATE_LIMIT": "",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "idmqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc)
+    with running_server(env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

