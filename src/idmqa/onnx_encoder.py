@@ -19,7 +19,6 @@ re-exported when torch is available, see :func:`ensure_onnx`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from idmqa.fsutil import file_lock, staged_dir
+from idmqa.fsutil import file_lock, sha256_file, staged_dir
 
 #: Bump when the export changes, so stale cached exports are rebuilt.
 EXPORT_VERSION = 2
@@ -46,15 +45,6 @@ class OnnxEncoderError(RuntimeError):
 
 def _log(msg: str) -> None:
     print(f"[idmqa.onnx] {msg}", file=sys.stderr, flush=True)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def onnx_dir(model_dir: Path) -> Path:

@@ -101,7 +101,7 @@ class Searcher:
         }
 
     def _people_rankings(
-        self, question: str, vector: np.ndarray
+        self, question: str, vector: np.ndarray, bm25: np.ndarray | None
     ) -> list[tuple[dict[int, float], float]]:
         """Extra rankings for the people a question names: their statements, then any
         passage naming them (agenda rows, captions), each ordered by similarity and BM25."""
@@ -110,11 +110,10 @@ class Searcher:
             return []
         statements = {i for p in named for i in self.statements.get(p.id, [])}
         mentions = {i for p in named for i in self.mentions.get(p.id, [])} - statements
-        lexical = self._lexical(question, len(self.index.passages))
 
         def by_similarity(ids: set[int]) -> dict[int, float]:
             cosine = {i: float(self.index.dense.reconstruct(i) @ vector) for i in ids}
-            words = {i: lexical[i] for i in ids if i in lexical}
+            words = {} if bm25 is None else {i: float(bm25[i]) for i in ids if bm25[i] > 0}
             return reciprocal_rank_fusion([(cosine, 1.0), (words, 1.0)], self.settings.rrf_k)
 
         return [
@@ -149,17 +148,17 @@ class Searcher:
         }
         return ranking, float(scores[0]) if len(ids) else 0.0
 
-    def _lexical(self, question: str, n: int) -> dict[int, float]:
-        vocab = self.index.bm25.vocab_dict
-        terms = [t for t in analyze(question) if t in vocab]
-        return self._bm25(terms, n)
-
-    def _bm25(self, terms: list[str], n: int) -> dict[int, float]:
+    def _bm25_scores(self, terms: list[str]) -> np.ndarray | None:
+        """BM25 score of every passage for ``terms``; None when no term is in the index."""
         vocab = self.index.bm25.vocab_dict
         terms = [t for t in terms if t in vocab]
-        if not terms:
+        return self.index.bm25.get_scores(terms) if terms else None
+
+    @staticmethod
+    def _top(scores: np.ndarray | None, n: int) -> dict[int, float]:
+        """The ``n`` best positive scores as ``{passage index: score}``."""
+        if scores is None:
             return {}
-        scores = self.index.bm25.get_scores(terms)
         top = np.argsort(-scores)[:n]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
@@ -174,7 +173,10 @@ class Searcher:
         # exactly, whatever the index type).
         allowed = self.allowed(filters) if filters else None
         dense, top_cosine = self._dense(vector, language, n, allowed)
-        lexical = self._lexical(question, n)
+        terms = analyze(question)
+        # Scored once over the whole corpus: the top n rank, the people rankings reuse them.
+        bm25 = self._bm25_scores(terms)
+        lexical = self._top(bm25, n)
         if allowed is not None:
             lexical = {i: s for i, s in lexical.items() if filters.allows(self.index.passages[i])}
         # Words of a question in another language than the corpus rarely occur in it, so
@@ -188,7 +190,7 @@ class Searcher:
                 (dense, 1.0),
                 (lexical, lexical_weight),
                 (glossary, self.settings.glossary_weight),
-                *self._people_rankings(question, vector),
+                *self._people_rankings(question, vector, bm25),
             ],
             self.settings.rrf_k,
         )
@@ -197,7 +199,7 @@ class Searcher:
         if filters:
             order = [i for i in order if filters.allows(passages[i])]
         order = self._without_copies(order, k)
-        terms = set(analyze(question))
+        term_set = set(terms)
         hits = [
             Hit(
                 passages[i],
@@ -205,7 +207,7 @@ class Searcher:
                 fused[i],
                 dense.get(i, 0.0),
                 lexical.get(i, 0.0),
-                tuple(self.index.sentences.highlights(i, passages[i].text, vector, terms)),
+                tuple(self.index.sentences.highlights(i, passages[i].text, vector, term_set)),
             )
             for rank, i in enumerate(order[:k], 1)
         ]
@@ -225,7 +227,7 @@ class Searcher:
         words = expand_acronyms(question, self.acronyms)
         if language != self.corpus_language:
             words += self.glossary.translations(question)
-        return self._bm25(analyze(" ".join(words)), n) if words else {}
+        return self._top(self._bm25_scores(analyze(" ".join(words))), n) if words else {}
 
     def _without_copies(self, order: list[int], k: int) -> list[int]:
         """The first ``k`` of ``order`` keeping one passage per near-duplicate group."""

