@@ -40,3 +40,14 @@ def test_corpus_acronyms_expand_case_sensitively() -> None:
         "Plateforme pour la coopération internationale concernant les sans-papiers"
     ]
     assert expand_acronyms("la uip", acronyms) == []
+
+
+def test_acronyms_match_only_as_written() -> None:
+    glossary = Glossary.english_french()
+    # "who" and "au" are ordinary words; only WHO and AU are the organisations
+    assert "OMS" not in glossary.translations("Who opened the first workshop?")
+    assert "OMS" in glossary.translations("What did WHO say about health?")
+    assert glossary.translations("SDGs and the MiGOF")[:2] == [
+        "ODD",
+        "MiGOF cadre de gouvernance des migrations",
+    ]

@@ -18,3 +18,14 @@ def test_highlights_work_across_languages(service) -> None:
     hit = service.ask("Which country funded the 2018 dialogue?", 10).hits
     spans = [h.passage.text[s:e] for h in hit for s, e in h.highlights]
     assert spans and all(spans)
+
+
+def test_best_per_passage_is_the_best_sentence_cosine(service) -> None:
+    store = service.index.sentences
+    vector = service.encoder.encode_queries(["Combien de participants ont réuni les ateliers ?"])[0]
+    best = store.best_per_passage(vector)
+    assert best.shape == (len(service.index.passages),)
+    cosines = store.vectors @ vector
+    for i in (0, len(best) // 2, len(best) - 1):
+        lo, hi = store.offsets[i], store.offsets[i + 1]
+        assert best[i] == cosines[lo:hi].max()

@@ -44,3 +44,16 @@ def test_passage_neighbours(service: QAService) -> None:
     assert passage == middle
     assert previous == passages[9].id and nxt == passages[11].id
     assert service.searcher.passage("nope") is None
+
+
+def test_sentence_ranking_orders_passages_by_their_best_sentence(service: QAService) -> None:
+    searcher = service.searcher
+    vector = service.encoder.encode_queries(["Combien d'orateurs ont réuni les ateliers ?"])[0]
+    best = searcher.index.sentences.best_per_passage(vector)
+    ranking = searcher._sentence_ranking(vector, 5, None)
+    # the five best sentence cosines, best first (ties may come in either order)
+    assert list(ranking.values()) == sorted(best.tolist(), reverse=True)[:5]
+    assert all(best[i] == score for i, score in ranking.items())
+    captions = searcher.allowed(Filters(kinds=("caption",)))
+    restricted = searcher._sentence_ranking(vector, 5, captions)
+    assert restricted and set(restricted) <= set(captions.tolist())

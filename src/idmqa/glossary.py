@@ -17,6 +17,9 @@ from idmqa.schema import Passage
 from idmqa.text import strip_accents
 
 _ROW = re.compile(r"^\s*([^\t]{1,20}?)\s*\t\s*(.+?)\s*$")
+# Acronyms ("WHO", "AU", "SDGs", "MiGOF") are also ordinary words in lower case ("who",
+# "au"): they match only as written.
+_ACRONYM = re.compile(r"[A-Z][A-Za-z]*[A-Z]s?")
 
 
 def _key(term: str) -> str:
@@ -59,10 +62,15 @@ class Glossary:
     """Maps terms (single words or phrases, case- and accent-insensitive) to translations."""
 
     entries: dict[str, list[str]] = field(default_factory=dict)
+    acronyms: dict[str, list[str]] = field(default_factory=dict)
     longest: int = 1
 
     def add(self, term: str, translation: str) -> None:
         """Record that ``term`` may be written ``translation`` in the documents."""
+        if _ACRONYM.fullmatch(term.strip()):
+            if translation:
+                self.acronyms.setdefault(term.strip(), []).append(translation)
+            return
         key = _key(term)
         if key and translation:
             self.entries.setdefault(key, []).append(translation)
@@ -77,9 +85,10 @@ class Glossary:
         return glossary
 
     def translations(self, question: str) -> list[str]:
-        """Translations of the terms found in ``question``, longest matches first."""
+        """Translations of the terms found in ``question``: acronyms as written, then
+        words and phrases, longest matches first."""
+        found = [t for token in _TOKEN.findall(question) for t in self.acronyms.get(token, [])]
         words = _key(question).split()
-        found: list[str] = []
         i = 0
         while i < len(words):
             for size in range(min(self.longest, len(words) - i), 0, -1):

@@ -52,6 +52,15 @@ class SentenceStore:
         offsets = np.searchsorted(spans[:, 0], np.arange(n_passages + 1))
         return cls(spans, vectors, offsets)
 
+    def best_per_passage(self, query: np.ndarray) -> np.ndarray:
+        """The best sentence cosine of every passage (-inf for a passage without any)."""
+        best = np.full(len(self.offsets) - 1, -np.inf, dtype=np.float32)
+        if len(self.vectors):
+            starts = self.offsets[:-1]
+            present = starts < self.offsets[1:]
+            best[present] = np.maximum.reduceat(self.vectors @ query, starts[present])
+        return best
+
     def highlights(
         self, passage_index: int, text: str, query: np.ndarray, terms: set[str]
     ) -> list[tuple[int, int]]:

@@ -190,6 +190,7 @@ class Searcher:
                 (dense, 1.0),
                 (lexical, lexical_weight),
                 (glossary, self.settings.glossary_weight),
+                (self._sentence_ranking(vector, n, allowed), self.settings.sentence_weight),
                 *self._people_rankings(question, vector, bm25),
             ],
             self.settings.rrf_k,
@@ -221,6 +222,19 @@ class Searcher:
             round(confidence, 4),
             confidence >= self.settings.answerable_threshold,
         )
+
+    def _sentence_ranking(
+        self, vector: np.ndarray, n: int, allowed: np.ndarray | None
+    ) -> dict[int, float]:
+        """Passages scored by their best sentence's cosine: a passage's vector averages all
+        its sentences, so one relevant sentence in a long passage is diluted there."""
+        best = self.index.sentences.best_per_passage(vector)
+        if allowed is not None:
+            masked = np.full_like(best, -np.inf)
+            masked[allowed] = best[allowed]
+            best = masked
+        top = np.argsort(-best)[:n]
+        return {int(i): float(best[i]) for i in top if np.isfinite(best[i])}
 
     def _glossary_ranking(self, question: str, language: str, n: int) -> dict[int, float]:
         """BM25 over the corpus-language forms of the question's terms and acronyms."""

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         0.3, description="Weight in the fusion of BM25 over the glossary translations of the "
         "question's terms (English→French names, corpus acronyms)"
     )
+    sentence_weight: float = Field(
+        0.3,
+        description="Weight in the fusion of the passages ranked by their best-matching "
+        "sentence (finds the one relevant sentence of a long passage)",
+    )
     answerable_threshold: float = Field(
         0.5, description="Below this confidence a response says nothing in the corpus matches"
     )
