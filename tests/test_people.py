@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from idmqa.people import People, fold, name_tokens, same_person
+from idmqa.people import People, asks_for_person, fold, name_tokens, same_person
 from idmqa.schema import Passage
 from idmqa.search import Filters
 from idmqa.service import QAService
@@ -193,6 +193,35 @@ def test_questions_about_a_person_rank_their_statements_first(service: QAService
     ]:
         hits = service.ask(question, 5).hits
         assert pid in hits[0].passage.speakers, (question, hits[0].passage.id)
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Who opened the workshop?", True),
+        ("By whom was the session chaired?", True),
+        ("Qui a présidé la séance d'ouverture ?", True),
+        ("Par qui la table ronde a-t-elle été animée ?", True),
+        ("Which minister spoke about remittances?", True),
+        ("Quelle intervenante a parlé des jeunes ?", True),
+        ("Quels pays qui accueillent des migrants sont cités ?", False),  # relative "qui"
+        ("What is the seed fund?", False),
+        ("Which government funded the dialogue?", False),
+    ],
+)
+def test_questions_asking_for_a_person(question: str, asks: bool) -> None:
+    assert asks_for_person(question) is asks
+
+
+def test_who_questions_naming_nobody_favour_passages_naming_people(service: QAService) -> None:
+    question = "Who spoke about the seed fund for migrant workers?"
+    searcher = service.searcher
+    vector = service.encoder.encode_queries([question])[0]
+    ((ranking, weight),) = searcher._people_rankings(question, vector, None)
+    assert weight == service.settings.person_answer_weight
+    assert ranking and set(ranking) <= searcher.naming
+    assert any(service.index.passages[i].speakers for i in ranking)
+    assert searcher._people_rankings("What is the seed fund?", vector, None) == []
 
 
 def test_filter_by_speaker_returns_only_their_statements(service: QAService) -> None:

@@ -446,6 +446,24 @@ def _workshop_of_text(text: str, workshops: Sequence[str], by_city: bool = False
 # --------------------------------------------------------------------------- people
 
 
+#: Questions whose answer is a person ("Who opened…", "Qui a présidé…", "Which minister…",
+#: "Quel intervenant…"): a bare "qui" is usually a relative pronoun, so it counts only
+#: first or after a preposition.
+_ASKS_FOR_PERSON = re.compile(
+    r"^\W*(?:who|whom|whose|qui)\b|\b(?:by|to|with) whom\b|\b(?:par|à|avec|de) qui\b"
+    r"|\b(?:which|what) (?:speaker|minister|ambassador|representative|person|official|"
+    r"moderator|panellist|panelist|presenter)s?\b"
+    r"|\bquel(?:le)?s? (?:intervenant|orat(?:eur|rice)|ministre|ambassad(?:eur|rice)|"
+    r"représentant|personne|modérat(?:eur|rice)|responsable)e?s?\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_person(question: str) -> bool:
+    """True when ``question`` asks who (did, said, moderated…) rather than what."""
+    return bool(_ASKS_FOR_PERSON.search(question))
+
+
 class People:
     """The people of an index, with lookups by id, name, organisation and question."""
 

@@ -12,6 +12,7 @@ import numpy as np
 from idmqa.confidence import answer_confidence
 from idmqa.glossary import Glossary, acronym_expansions, expand_acronyms
 from idmqa.index import LoadedIndex
+from idmqa.people import asks_for_person
 from idmqa.schema import Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze, detect_language
@@ -99,23 +100,32 @@ class Searcher:
         self.mentions = {
             p.id: [self.by_id[m] for m in p.mentions if m in self.by_id] for p in index.people
         }
+        # passages naming anyone: the candidate answers of a question asking who
+        self.naming = {
+            i for ids in (*self.statements.values(), *self.mentions.values()) for i in ids
+        }
 
     def _people_rankings(
         self, question: str, vector: np.ndarray, bm25: np.ndarray | None
     ) -> list[tuple[dict[int, float], float]]:
-        """Extra rankings for the people a question names: their statements, then any
-        passage naming them (agenda rows, captions), each ordered by similarity and BM25."""
-        named = self.index.people.detect(question)
-        if not named:
-            return []
-        statements = {i for p in named for i in self.statements.get(p.id, [])}
-        mentions = {i for p in named for i in self.mentions.get(p.id, [])} - statements
+        """Extra rankings for questions about people: for the people a question names, their
+        statements, then any passage naming them (agenda rows, captions); for a question
+        asking who that names nobody, every passage naming someone. Each is ordered by
+        similarity and BM25."""
 
         def by_similarity(ids: set[int]) -> dict[int, float]:
-            cosine = {i: float(self.index.dense.reconstruct(i) @ vector) for i in ids}
-            words = {} if bm25 is None else {i: float(bm25[i]) for i in ids if bm25[i] > 0}
+            rows = sorted(ids)
+            cosine = dict(zip(rows, (self.matrix[rows] @ vector).tolist(), strict=True))
+            words = {} if bm25 is None else {i: float(bm25[i]) for i in rows if bm25[i] > 0}
             return reciprocal_rank_fusion([(cosine, 1.0), (words, 1.0)], self.settings.rrf_k)
 
+        named = self.index.people.detect(question)
+        if not named:
+            if not asks_for_person(question):
+                return []
+            return [(by_similarity(self.naming), self.settings.person_answer_weight)]
+        statements = {i for p in named for i in self.statements.get(p.id, [])}
+        mentions = {i for p in named for i in self.mentions.get(p.id, [])} - statements
         return [
             (by_similarity(statements), self.settings.speaker_weight),
             (by_similarity(mentions), self.settings.mention_weight),

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         1.0,
         description="Weight in the fusion of the statements of the people a question names",
     )
+    person_answer_weight: float = Field(
+        1.0,
+        description="Weight in the fusion of the passages naming people (statements, agenda "
+        "rows, captions) for a question asking who that names nobody",
+    )
     mention_weight: float = Field(
         0.5,
         description="Weight in the fusion of the other passages naming those people "
