@@ -109,6 +109,26 @@ def test_people_named_but_not_quoted_are_not_speakers(service: QAService) -> Non
     assert all(not q.speakers for q in service.index.passages if q.kind == "agenda")
 
 
+def test_people_designated_by_their_title_alone(service: QAService) -> None:
+    # "… M. Swing, et la Représentante spéciale du Secrétaire général pour les migrations
+    # internationales ont présenté des observations finales": Arbour by her title
+    p = passage_with(service, "ont présenté des observations finales")
+    assert {"william-lacy-swing", "louise-arbour"} <= set(p.speakers)
+    # part of someone's title is not that person: "le rapport du Secrétaire général des
+    # Nations Unies" is not Arbour's, and Sutherland's "ancien Représentant spécial du
+    # Secrétaire général pour les migrations" is neither Arbour's nor Vitillo's
+    p = passage_with(service, "Comme le souligne le rapport du Secrétaire général")
+    assert p.id not in person(service, "louise-arbour").mentions
+    p = passage_with(service, "M. Peter Sutherland, ancien Représentant spécial")
+    assert p.speakers == ("peter-sutherland",)
+
+
+def test_roles_stop_where_the_sentence_goes_on(service: QAService) -> None:
+    for pid in ("william-lacy-swing", "juan-eduardo-eguiguren"):
+        for role in person(service, pid).roles:
+            assert not role.startswith("avec") and "s'est" not in role, (pid, role)
+
+
 def test_agenda_only_person(service: QAService) -> None:
     macdonald = person(service, "shawn-macdonald")
     assert macdonald.statements == [] and macdonald.sources == ["agenda"]

@@ -398,8 +398,8 @@ def _apposition(text: str, end: int) -> str:
     if not rest.startswith(","):
         return ""
     stop = re.search(
-        r",\s*(?:a|ont|s'|s’|qui|lors|au\s+cours|dans|l'a|l’a|en|est|et\s+(?:M\.|Mme)|M\.|Mme"
-        r"|Dr)(?![\w'’])|\s(?:a|ont)\s+(?:\w+\s+)?(?:" + _SPEECH_RE.pattern + r")"
+        r",\s*(?:(?:a|ont|qui|lors|au\s+cours|dans|en|est|avec|et\s+(?:M\.|Mme)|M\.|Mme|Dr)"
+        r"(?![\w'’])|s['’]|l['’]a\b)|\s(?:a|ont)\s+(?:\w+\s+)?(?:" + _SPEECH_RE.pattern + r")"
         r"|\ss['’]exprimant|[.;:«]\s",
         rest,
     )
@@ -809,7 +809,7 @@ def _is_speaker(text: str, sentence: tuple[int, int], m: _Mention, nxt: int | No
 
 #: A person designated by their title only ("l'ancien Directeur général de l'OIM").
 _ROLE_PHRASE_RE = re.compile(
-    r"(?<![\w])(?:l['’]|le\s+|la\s+)((?:(?:ancien(?:ne)?|actuel(?:le)?|nouv(?:eau|elle))\s+)?"
+    r"(?<![\w])(?:l['’]|le\s+|la\s+|du\s+)((?:(?:ancien(?:ne)?|actuel(?:le)?|nouv(?:eau|elle))\s+)?"
     r"(?:Directeur|Directrice|Représentante?|Président(?:e)?|Coprésidente?|Secrétaire|"
     r"Vice-Ministre|Ministre|Ambassad(?:eur|rice)|Maire|Chef|Haut-Commissaire)\b"
     r"[^,.;:«»()]{0,90}?)(?=\s*(?:[,.;:«»()]|\s(?:dans|lors|au\s+cours|à\s+l['’]issue|a|ont|"
@@ -818,24 +818,53 @@ _ROLE_PHRASE_RE = re.compile(
 _ROLE_STOP = _word_set("de du des d la le les l pour et a au aux en sur")
 
 
-def _role_key(text: str) -> frozenset[str]:
+_TENSE = frozenset({"ancien", "actuel", "nouveau", "nouvel"})
+#: Share of a role's words a title must repeat to designate its holder.
+_TITLE_COVERAGE = 0.75
+
+
+def _role_words(text: str) -> list[str]:
+    """A title's content words, folded, without plural or feminine endings, in order."""
     words = []
     for w in re.findall(r"[a-z0-9-]+", fold(text).replace("'", " ")):
         if w in _ROLE_STOP:
             continue
         w = w.rstrip("s")
         words.append(w[:-1] if w.endswith("e") and len(w) > 3 else w)
-    return frozenset(words)
+    return words
 
 
-def _role_mentions(text: str, start: int, end: int, people: People) -> list[_Mention]:
-    """Mentions by title alone, kept when exactly one person holds that title."""
+def _holds(person: Person, title: list[str]) -> bool:
+    """True when one of the person's roles is ``title``: the same head noun ("Secrétaire
+    général des Nations Unies" is not "Représentante spéciale du Secrétaire général…"), all
+    its words and nearly all of the role's (a fragment of a longer title names nobody for
+    sure), and a former holder ("ancien Représentant spécial…") is not the present one."""
+    head = next((w for w in title if w not in _TENSE), "")
+    for role in person.roles:
+        words = _role_words(role)
+        if (
+            set(title) <= set(words)
+            and len(set(title)) >= _TITLE_COVERAGE * len(set(words))
+            and next((w for w in words if w not in _TENSE), "") == head
+            and ("ancien" in title) == ("ancien" in words)
+        ):
+            return True
+    return False
+
+
+def _role_mentions(
+    text: str, start: int, end: int, people: People, taken: Sequence[_Mention] = ()
+) -> list[_Mention]:
+    """Mentions by title alone outside the ``taken`` spans, kept when exactly one person
+    holds that title."""
     out = []
     for m in _ROLE_PHRASE_RE.finditer(text, start, end):
-        key = _role_key(m.group(1))
-        if len(key) < 3:
+        if any(t.start < m.end() and m.start() < t.end for t in taken):
             continue
-        holders = [p for p in people if any(key <= _role_key(r) for r in p.roles)]
+        title = _role_words(m.group(1))
+        if len(set(title)) < 3:
+            continue
+        holders = [p for p in people if _holds(p, title)]
         if len(holders) == 1:
             out.append(_Mention(m.start(), m.end(), m.group(0), "", holders, holders[0]))
     return out
@@ -856,8 +885,9 @@ def _attribute_block(
         named_ids = [c.id for m in inside if len(m.candidates) == 1 for c in m.candidates]
         for m in inside:
             resolver.resolve(m, sentence, text, named_ids)
-        if not inside and _SPEECH_RE.search(sentence):
-            inside = _role_mentions(text, s_start, s_end, people)
+        if _SPEECH_RE.search(sentence):
+            titled = _role_mentions(text, s_start, s_end, people, inside)
+            inside = sorted([*inside, *titled], key=lambda x: x.start)
         for k, m in enumerate(inside):
             nxt = inside[k + 1].start if k + 1 < len(inside) else None
             m.speaker = m.person is not None and _is_speaker(text, (s_start, s_end), m, nxt)
