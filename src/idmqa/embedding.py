@@ -112,7 +112,7 @@ class Encoder:
         threads = settings.threads if settings.threads > 0 else 1
         # An explicit thread budget is this process's share of the cores (idmqa serve --workers
         # sets it to cores // workers): one lane then, or N workers would oversubscribe.
-        lanes = 1 if settings.threads > 0 else max(1, os.cpu_count() or 1)
+        lanes = settings.encoder_lanes or (1 if settings.threads > 0 else os.cpu_count() or 1)
         self._onnx = OnnxQueryEncoder(model_dir, self.query_encoder, self.fingerprint, threads)
         self.dim = self._onnx.dim or 384
         self.batcher = MicroBatcher(self._onnx.encode, max_batch=32, lanes=lanes)

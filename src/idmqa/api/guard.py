@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -92,6 +93,7 @@ class GuardMiddleware:
         self.limit = parse(rate_limit) if rate_limit else None
         self.limiter = MovingWindowRateLimiter(MemoryStorage()) if self.limit else None
         self.max_body = max_body_bytes
+        self.pid = os.getpid()
 
     def _authorised(self, key: str | None) -> bool:
         if not self.keys:
@@ -142,6 +144,8 @@ class GuardMiddleware:
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                         "passages": int(state["passages"]) if state["passages"] else None,
                         "client": (scope.get("client") or ("-",))[0],
+                        # Which server process answered (idmqa serve --workers N).
+                        "pid": self.pid,
                     }
                 )
             )
