@@ -184,9 +184,6 @@ def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Pa
         children = psutil.Process(proc.pid).children()
         workers = [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
         assert len(workers) == 2
-        for worker in workers:  # the cores are shared out between the workers
-            threads = worker.environ()["IDMQA_THREADS"]
-            assert int(threads) == max(1, (os.cpu_count() or 1) // 2)
         for n in range(40):  # a new connection each time: the kernel spreads them
             response = httpx.get(f"{base}/ask", params={"q": "fonds d'amorçage", "k": 2})
             assert response.status_code == 200
@@ -201,6 +198,15 @@ def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Pa
     answered = {line["pid"] for line in lines if line["path"] == "/ask"}
     # With 40 connections, all on one worker has probability 2**-39 if the kernel spreads them.
     assert answered == {w.pid for w in workers}
+
+
+def test_threads_are_shared_out_between_workers() -> None:
+    from idmqa.workers import worker_settings
+
+    cores = os.cpu_count() or 1
+    assert worker_settings(Settings(threads=0), 2).threads == max(1, cores // 2)
+    assert worker_settings(Settings(threads=0), 4 * cores).threads == 1
+    assert worker_settings(Settings(threads=3), 2).threads == 3  # set explicitly: kept
 
 
 def test_workers_sockets_get_tcp_nodelay() -> None:

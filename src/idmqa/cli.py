@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import sys
 import textwrap
@@ -65,14 +64,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "timeout_graceful_shutdown": 10,
     }
     if workers > 1:
-        from idmqa.workers import serve_workers
+        from idmqa.workers import serve_workers, worker_settings
 
-        # Each worker is a fresh process reading IDMQA_* from the environment: share the cores
-        # out between them (onnxruntime, FAISS/OpenMP) unless IDMQA_THREADS is set.
-        threads = settings.threads or max(1, (os.cpu_count() or 1) // workers)
-        os.environ["IDMQA_THREADS"] = str(threads)
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-        return serve_workers(workers, host, port, options)
+        return serve_workers(worker_settings(settings, workers), workers, host, port, options)
     configure_logging(settings)
     # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully; that
     # orderly stop should exit 0, not "killed by signal".

@@ -93,7 +93,6 @@ class GuardMiddleware:
         self.limit = parse(rate_limit) if rate_limit else None
         self.limiter = MovingWindowRateLimiter(MemoryStorage()) if self.limit else None
         self.max_body = max_body_bytes
-        self.pid = os.getpid()
 
     def _authorised(self, key: str | None) -> bool:
         if not self.keys:
@@ -145,7 +144,7 @@ class GuardMiddleware:
                         "passages": int(state["passages"]) if state["passages"] else None,
                         "client": (scope.get("client") or ("-",))[0],
                         # Which server process answered (idmqa serve --workers N).
-                        "pid": self.pid,
+                        "pid": os.getpid(),
                     }
                 )
             )
