@@ -135,21 +135,19 @@ class Supervisor:
             for _ in range(self.count):
                 self._spawn()
             while not self.stopping and not status:
-                status = self._reap(block=True)
+                status = self._reap()
         finally:
             self.reserved.close()
             self._terminate()
         return status
 
-    def _reap(self, block: bool) -> int:
-        """Wait for a worker to exit (or a signal); fork a new one unless it died at start."""
+    def _reap(self) -> int:
+        """Wait for a worker to exit; fork a new one unless it died at start (then 1)."""
         try:
-            pid, code = os.waitpid(-1, 0 if block else os.WNOHANG)
+            pid, code = os.waitpid(-1, 0)
         except ChildProcessError:
             return 1
-        except InterruptedError:
-            return 0
-        if pid == 0 or pid not in self.procs or self.stopping:
+        if pid not in self.procs or self.stopping:
             self.procs.pop(pid, None)
             return 0
         started = self.procs.pop(pid)
@@ -161,12 +159,14 @@ class Supervisor:
         return 0
 
     def _terminate(self) -> None:
-        for pid in self.procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+        if not self.stopping:  # a second SIGTERM would make uvicorn skip its graceful drain
+            self._stop()
         deadline = time.monotonic() + STOP_GRACE
         while self.procs and time.monotonic() < deadline:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
             if pid == 0:
                 time.sleep(0.05)
             self.procs.pop(pid, None)
