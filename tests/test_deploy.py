@@ -3,17 +3,21 @@ container files."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import faiss
 import httpx
 import numpy as np
+import psutil
 import pytest
 import yaml
 
@@ -23,8 +27,9 @@ from idmqa.search import Filters
 from idmqa.service import QAService
 from idmqa.settings import Settings
 from idmqa.vectors import flat_vectors, search_dense
+from idmqa.workers import MIN_UPTIME
 
-from .conftest import ROOT, free_port, start_server, wait_ready
+from .conftest import ROOT, free_port, wait_ready
 
 NOTE_A = """NOTE A
 
@@ -156,29 +161,121 @@ def test_language_filter_over_http(server: str) -> None:
     assert response.json()["detail"].startswith("filters.language")
 
 
-def test_serve_with_two_workers(settings: Settings, manifest: dict) -> None:
+def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Path) -> None:
     port = free_port()
     env = {
         "IDMQA_INDEX_DIR": str(settings.index_dir),
         "IDMQA_CORPUS_DIR": str(settings.corpus_dir),
         "IDMQA_WORKERS": "2",
+        "IDMQA_THREADS": "0",
         "IDMQA_RATE_LIMIT": "",
     }
-    proc = start_server(env, port)
+    access_log = tmp_path / "access.log"
+    with access_log.open("w") as out:
+        command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "idmqa.cli", *command],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
-        children = subprocess.run(
-            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
-        ).stdout.split()
-        assert len(children) >= 2  # the two workers (plus, maybe, a resource tracker)
-        for _ in range(4):
+        ready_at = time.monotonic()  # the workers were forked before they could answer
+        children = psutil.Process(proc.pid).children()
+        workers = children
+        assert len(workers) == 2
+        for n in range(40):  # a new connection each time: the kernel spreads them
             response = httpx.get(f"{base}/ask", params={"q": "fonds d'amorçage", "k": 2})
             assert response.status_code == 200
-            assert len(response.json()["passages"]) == 2
-    finally:
+            assert len(response.json()["passages"]) == 2, n
+        # A worker that dies (after its start-up) is replaced, and the port keeps answering.
+        time.sleep(max(0.0, ready_at + MIN_UPTIME + 0.5 - time.monotonic()))
+        workers[0].kill()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = [c for c in psutil.Process(proc.pid).children() if c.pid != workers[0].pid]
+            if len(now) == 2:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and proc.poll() is None, proc.poll() or now
+        workers = now
+        for n in range(10):
+            response = httpx.get(f"{base}/ask", params={"q": "MiGOF", "k": 1})
+            assert response.status_code == 200, n
         proc.terminate()
-        proc.wait(timeout=30)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+        assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    lines = [json.loads(x) for x in access_log.read_text().splitlines() if x.startswith("{")]
+    answered = [line["pid"] for line in lines if line["path"] == "/ask"]
+    # With 40 connections, all on one worker has probability 2**-39 if the kernel spreads them.
+    assert len(set(answered[:40])) == 2
+
+
+def test_threads_are_shared_out_between_workers() -> None:
+    from idmqa.workers import worker_settings
+
+    cores = os.cpu_count() or 1
+    assert worker_settings(Settings(threads=0), 2).threads == max(1, cores // 2)
+    assert worker_settings(Settings(threads=0), 4 * cores).threads == 1
+    assert worker_settings(Settings(threads=3), 2).threads == 3  # set explicitly: kept
+
+
+def test_workers_sockets_get_tcp_nodelay() -> None:
+    """Accepted connections must have TCP_NODELAY, or keep-alive answers wait ~40 ms for the
+    client's delayed ACK (asyncio sets it only on sockets created with IPPROTO_TCP)."""
+    import asyncio
+    import socket
+
+    from idmqa.workers import reuseport_socket
+
+    async def check() -> int:
+        listening = reuseport_socket("127.0.0.1", 0, listen=True)
+        flags: list[int] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            flags.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=listening)
+        _, writer = await asyncio.open_connection(*listening.getsockname())
+        while not flags:
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        return flags[0]
+
+    assert asyncio.run(check()) != 0
+
+
+def test_second_server_on_a_taken_port_fails_clearly(manifest: dict, settings: Settings) -> None:
+    with socket_taken() as port:
+        out = subprocess.run(
+            [sys.executable, "-m", "idmqa.cli", "serve", "--workers", "2", "--port", str(port)],
+            env={**os.environ, "IDMQA_INDEX_DIR": str(settings.index_dir)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert out.returncode == 1
+    assert f"cannot bind 127.0.0.1:{port}" in out.stderr
+
+
+@contextlib.contextmanager
+def socket_taken() -> Iterator[int]:
+    """A port of 127.0.0.1 held by a plain listening socket (no SO_REUSEPORT)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
 
 
 def test_container_files() -> None:
@@ -202,22 +299,3 @@ def test_container_files() -> None:
 def test_dockerfile_lints_clean() -> None:
     result = subprocess.run(["hadolint", str(ROOT / "Dockerfile")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_threads_are_shared_out_between_workers(tmp_path: Path) -> None:
-    code = (
-        "import os, sys; sys.argv = ['idmqa', 'serve', '--workers', '2'];"
-        "import uvicorn; uvicorn.run = lambda *a, **k: print(os.environ['IDMQA_THREADS'], "
-        "k['workers'], k['factory'], a[0]);"
-        "import idmqa.index as ix; ix.check_index = lambda *a: None;"
-        "import idmqa.cli as cli; cli.main()"
-    )
-    (tmp_path / "CURRENT").write_text("none\n")
-    env = {**os.environ, "IDMQA_THREADS": "0", "IDMQA_INDEX_DIR": str(tmp_path)}
-    env.pop("OMP_NUM_THREADS", None)
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
-    )
-    threads, workers, factory, app = out.stdout.split()
-    assert int(threads) == max(1, (os.cpu_count() or 1) // 2)
-    assert (workers, factory, app) == ("2", "True", "idmqa.cli:worker_app")

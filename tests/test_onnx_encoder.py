@@ -203,3 +203,18 @@ def test_micro_batcher_two_lanes_many_threads():
     assert peak[0] <= 2
     assert batcher.items == 480 and batcher.calls < 480  # some calls served several callers
     assert batcher._running == 0 and not batcher._queue
+
+
+def test_index_time_batches_side_by_side_give_the_same_vectors(encoder: Encoder):
+    """Batches run in parallel (one encoder call per core) give the bits of a sequential run,
+    and every row is the vector of its own text."""
+    from idmqa.embedding import _batched
+
+    texts = [f"{q} ({n})" * (1 + n % 5) for n, q in enumerate(QUESTIONS * 6)]
+    sequential = _batched(encoder._onnx.encode, texts, "passage: ", encoder.dim, lanes=1)
+    parallel = _batched(encoder._onnx.encode, texts, "passage: ", encoder.dim, lanes=3)
+    assert np.array_equal(sequential, parallel)
+    fp32 = OnnxQueryEncoder(Path(encoder.path), "onnx-fp32", encoder.fingerprint, threads=1)
+    rows = _batched(fp32.encode, texts, "passage: ", encoder.dim, lanes=2, batch=4)
+    alone = np.vstack([fp32.encode(["passage: " + t]) for t in texts])
+    assert np.allclose(rows, alone, atol=1e-5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import sys
 import textwrap
@@ -56,47 +55,31 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Refuse a corrupt, truncated or mismatched index before listening, not after.
     check_index(settings.index_dir, settings.model, model_fingerprint(resolve_model_path(settings)))
     workers = args.workers or settings.workers
+    host, port = args.host or settings.host, args.port or settings.port
+    options = {
+        "log_level": settings.log_level.lower(),
+        # idmqa.access writes one structured line per request (never the API key).
+        "access_log": False,
+        # On SIGTERM: stop accepting, let requests in flight finish for up to 10 s.
+        "timeout_graceful_shutdown": 10,
+    }
     if workers > 1:
-        # Each worker is a fresh process reading IDMQA_* from the environment: share the cores
-        # out between them (torch, onnxruntime, FAISS/OpenMP) unless IDMQA_THREADS is set.
-        threads = settings.threads or max(1, (os.cpu_count() or 1) // workers)
-        os.environ["IDMQA_THREADS"] = str(threads)
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-        app: object = "idmqa.cli:worker_app"
-    else:
-        _configure_logging(settings)
-        app = create_app(settings)
+        from idmqa.workers import serve_workers, worker_settings
+
+        return serve_workers(worker_settings(settings, workers), workers, host, port, options)
+    configure_logging(settings)
     # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully; that
     # orderly stop should exit 0, not "killed by signal".
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        app,
-        factory=workers > 1,
-        workers=workers if workers > 1 else None,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level.lower(),
-        # idmqa.access writes one structured line per request (never the API key).
-        access_log=False,
-        # On SIGTERM: stop accepting, let requests in flight finish for up to 10 s.
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(create_app(settings), host=host, port=port, **options)
     return 0
 
 
-def _configure_logging(settings) -> None:
+def configure_logging(settings) -> None:
+    """Log level of idmqa's loggers; the access log (one JSON line per request) to stdout."""
     logging.getLogger("idmqa").setLevel(settings.log_level.upper())
     access = logging.getLogger("idmqa.access")
     access.handlers, access.propagate = [logging.StreamHandler(sys.stdout)], False
-
-
-def worker_app():
-    """App factory of each ``idmqa serve --workers N`` process (settings from IDMQA_*)."""
-    from idmqa.api.app import create_app
-
-    settings = get_settings()
-    _configure_logging(settings)
-    return create_app(settings)
 
 
 _BOLD, _PLAIN = "\033[1m", "\033[0m"

@@ -15,6 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,14 +63,32 @@ class _LRU:
 
 
 def _batched(
-    encode: Callable[[list[str]], np.ndarray], texts: Sequence[str], prompt: str, dim: int
+    encode: Callable[[list[str]], np.ndarray],
+    texts: Sequence[str],
+    prompt: str,
+    dim: int,
+    lanes: int = 1,
+    batch: int = 16,
 ) -> np.ndarray:
-    """``encode`` over ``texts`` in batches of similar length (little padding), in order."""
+    """``encode`` over ``texts`` in batches of ``batch`` texts of similar length, in order.
+
+    With ``lanes`` > 1 that many batches run side by side (onnxruntime sessions may be called
+    from several threads; each call is single-threaded, so the vectors are the same bits as
+    one by one), longest first so that no lane is left with a long batch at the end.
+    """
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), dim), np.float32)
-    for start in range(0, len(order), 16):
-        rows = order[start : start + 16]
+    batches = [order[start : start + batch] for start in range(0, len(order), batch)][::-1]
+
+    def run(rows: list[int]) -> None:
         out[rows] = encode([prompt + texts[i] for i in rows])
+
+    if lanes <= 1 or len(batches) <= 1:
+        for rows in batches:
+            run(rows)
+        return out
+    with ThreadPoolExecutor(lanes, thread_name_prefix="idmqa-embed") as pool:
+        list(pool.map(run, batches))  # list(): re-raise the first error
     return out
 
 
@@ -108,11 +127,13 @@ class Encoder:
         ensure_onnx(model_dir, self.fingerprint)  # exports (with torch) only when missing
         # One intra-op thread per encoder call and one call per core in parallel: small
         # question batches parallelise poorly inside a call, and concurrent calls (with the
-        # micro-batcher filling them) keep both cores busy without oversubscribing them.
+        # micro-batcher filling them) keep the cores busy. With `serve --workers N` (threads =
+        # cores // N) every worker still gets a lane per core: the kernel spreads connections
+        # over the workers at random, and a worker that got more of them may then use the
+        # cores another leaves idle.
         threads = settings.threads if settings.threads > 0 else 1
-        # An explicit thread budget is this process's share of the cores (idmqa serve --workers
-        # sets it to cores // workers): one lane then, or N workers would oversubscribe.
-        lanes = 1 if settings.threads > 0 else max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        lanes = settings.encoder_lanes or max(1, cores // threads)
         self._onnx = OnnxQueryEncoder(model_dir, self.query_encoder, self.fingerprint, threads)
         self.dim = self._onnx.dim or 384
         self.batcher = MicroBatcher(self._onnx.encode, max_batch=32, lanes=lanes)
@@ -152,7 +173,11 @@ class Encoder:
         """L2-normalised float32 passage embeddings, one row per text.
 
         With ONNX available they come from its float32 export (the same vectors as
-        sentence-transformers, cosine 1.0000, about 30 % faster and without torch).
+        sentence-transformers, cosine 1.0000, about 30 % faster and without torch), one
+        single-threaded call per core side by side: a few per cent faster than one call using
+        every core. Batches of 4 passages of similar length: padding costs less than bigger
+        batches gain (the report's 363 passages: 15 % less CPU than batches of 16; the vectors
+        differ by at most 2e-8).
         """
         if self._onnx is None:
             return self._encode(texts, self.settings.passage_prompt, progress)
@@ -160,9 +185,21 @@ class Encoder:
             from idmqa.onnx_encoder import OnnxQueryEncoder
 
             self._passage_onnx = OnnxQueryEncoder(
-                Path(self.path), "onnx-fp32", self.fingerprint, os.cpu_count() or 1
+                Path(self.path), "onnx-fp32", self.fingerprint, threads=1
             )
-        return _batched(self._passage_onnx.encode, texts, self.settings.passage_prompt, self.dim)
+        return _batched(
+            self._passage_onnx.encode,
+            texts,
+            self.settings.passage_prompt,
+            self.dim,
+            self._build_lanes(),
+            batch=4,
+        )
+
+    def _build_lanes(self) -> int:
+        """Parallel encoder calls at index time: one per core (of this process's share)."""
+        cores = os.cpu_count() or 1
+        return max(1, self.settings.threads or cores)
 
     def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of short passage sentences (for highlights), as passages.
@@ -172,7 +209,9 @@ class Encoder:
         """
         if self._onnx is None:
             return self.encode_passages(texts)
-        return _batched(self._onnx.encode, texts, self.settings.passage_prompt, self.dim)
+        return _batched(
+            self._onnx.encode, texts, self.settings.passage_prompt, self.dim, self._build_lanes()
+        )
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 question embeddings, one row per text.

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,9 @@ EXPORT_VERSION = 2
 MARKER_FILE = "idmqa-onnx.json"
 VARIANTS = {"onnx-fp32": "model-fp32.onnx", "onnx-int8": "model-int8.onnx"}
 _WEIGHT_SUFFIXES = (".safetensors", ".bin")
+
+if TYPE_CHECKING:
+    import onnx
 
 
 class OnnxEncoderError(RuntimeError):
@@ -177,26 +181,26 @@ def _quantise(src: Path, out: Path) -> None:
     weights and one scale per embedding row keep the file as small (~120 MB) with cosine
     ≥ 0.99 against float32.
     """
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    staged = out.with_name(out.name + ".matmul")
+    # The embedding rows first, in memory: quantize_dynamic then reads a 4× smaller model, and
+    # no 400 MB intermediate file is written and parsed again (same graph, same numbers).
+    model = onnx.load(str(src))
+    _rowwise_int8_gather(model)
     quantize_dynamic(
-        str(src),
-        str(staged),
+        model,
+        str(out),
         weight_type=QuantType.QInt8,
         per_channel=True,
         op_types_to_quantize=["MatMul"],
     )
-    _rowwise_int8_gather(staged, out)
-    staged.unlink()
 
 
-def _rowwise_int8_gather(src: Path, out: Path) -> None:
+def _rowwise_int8_gather(model: onnx.ModelProto) -> None:
     """Replace each large float32 ``Gather`` table by int8 rows with one float scale per row."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    model = onnx.load(str(src))
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
     for node in list(graph.node):
@@ -225,7 +229,6 @@ def _rowwise_int8_gather(src: Path, out: Path) -> None:
         ]
         for offset, new in enumerate(replacement):
             graph.node.insert(at + offset, new)
-    onnx.save(model, str(out))
 
 
 def export_onnx(model_dir: Path, fingerprint: str) -> Path:

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     threads: int = Field(
         0, description="Intra-op threads (torch and onnxruntime) per process; 0 = number of cores"
     )
+    encoder_lanes: int = Field(
+        0, ge=0, description="Question-encoder calls run side by side per process; 0 = cores // "
+        "IDMQA_THREADS (one per core with the default single thread per call)"
+    )
     query_encoder: Literal["onnx-int8", "onnx-fp32", "torch"] = Field(
         "onnx-int8",
         description="How questions are embedded: the model exported to ONNX (int8-quantised "

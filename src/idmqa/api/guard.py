@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -142,6 +143,8 @@ class GuardMiddleware:
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                         "passages": int(state["passages"]) if state["passages"] else None,
                         "client": (scope.get("client") or ("-",))[0],
+                        # Which server process answered (idmqa serve --workers N).
+                        "pid": os.getpid(),
                     }
                 )
             )

@@ -24,8 +24,13 @@ class ServiceHolder:
         self._thread = threading.Thread(target=self._load, name="idmqa-load", daemon=True)
 
     def start(self) -> None:
-        """Begin loading the model and index."""
-        self._thread.start()
+        """Begin loading the model and index (in the background), unless already loaded."""
+        if self.service is None and self.error is None:
+            self._thread.start()
+
+    def load(self) -> None:
+        """Load the model and index now, in this thread (a failure is kept for /ready)."""
+        self._load()
 
     def _load(self) -> None:
         try:
