@@ -47,8 +47,10 @@ def main(dev_path: str) -> None:
     model = LogisticRegression(C=1.0, max_iter=5000)
     print(f"cross-validated accuracy: {cross_val_score(model, x, y, cv=6).mean():.3f}")
     model.fit(x, y)
-    print(f"_W_COSINE, _W_BM25, _BIAS = {model.coef_[0][0]:.3f}, {model.coef_[0][1]:.3f}, "
-          f"{model.intercept_[0]:.3f}")
+    print(
+        f"_W_COSINE, _W_BM25, _BIAS = {model.coef_[0][0]:.3f}, {model.coef_[0][1]:.3f}, "
+        f"{model.intercept_[0]:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,9 @@ class Settings(BaseSettings):
         "question's language; subtracted so translations don't outrank answers",
     )
     glossary_weight: float = Field(
-        0.3, description="Weight in the fusion of BM25 over the glossary translations of the "
-        "question's terms (English→French names, corpus acronyms)"
+        0.3,
+        description="Weight in the fusion of BM25 over the glossary translations of the "
+        "question's terms (English→French names, corpus acronyms)",
     )
     sentence_weight: float = Field(
         0.3,
@@ -84,8 +85,10 @@ class Settings(BaseSettings):
         0, description="Intra-op threads (torch and onnxruntime) per process; 0 = number of cores"
     )
     encoder_lanes: int = Field(
-        0, ge=0, description="Question-encoder calls run side by side per process; 0 = cores // "
-        "IDMQA_THREADS (one per core with the default single thread per call)"
+        0,
+        ge=0,
+        description="Question-encoder calls run side by side per process; 0 = cores // "
+        "IDMQA_THREADS (one per core with the default single thread per call)",
     )
     query_encoder: Literal["onnx-int8", "onnx-fp32", "torch"] = Field(
         "onnx-int8",
@@ -107,22 +110,24 @@ class Settings(BaseSettings):
         "empty = open API (a warning is logged at start)",
     )
     rate_limit: str = Field(
-        "60/minute", description="Requests per client key (or IP when open), e.g. 60/minute; "
-        "empty = no limit"
+        "60/minute",
+        description="Requests per client key (or IP when open), e.g. 60/minute; empty = no limit",
     )
     max_body_bytes: int = Field(64 * 1024, description="Largest accepted request body")
     max_question_chars: int = Field(1000, description="Longest accepted question, in characters")
-    max_question_tokens: int = Field(
-        256, description="Longest accepted question, in model tokens"
-    )
+    max_question_tokens: int = Field(256, description="Longest accepted question, in model tokens")
     log_level: str = Field("info", description="Logging level: debug, info, warning, error")
     workers: int = Field(
-        1, ge=1, description="Server processes sharing one read-only index (idmqa serve); "
-        "with IDMQA_THREADS=0 each gets cores // workers threads"
+        1,
+        ge=1,
+        description="Server processes sharing one read-only index (idmqa serve); "
+        "with IDMQA_THREADS=0 each gets cores // workers threads",
     )
     ann_threshold: int = Field(
-        50_000, ge=0, description="From this many passages on, the dense index is approximate "
-        "(FAISS HNSW) instead of exact (flat)"
+        50_000,
+        ge=0,
+        description="From this many passages on, the dense index is approximate "
+        "(FAISS HNSW) instead of exact (flat)",
     )
     hnsw_m: int = Field(32, ge=4, description="HNSW graph degree (links per vector)")
     hnsw_ef_construction: int = Field(200, ge=8, description="HNSW build-time search depth")

@@ -61,9 +61,7 @@ def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
         raise HTTPException(
             422, f"filters.language: unknown language {given.language!r} (known: {languages})"
         )
-    return Filters(
-        document=given.document, kinds=kinds, speaker=speaker, language=given.language
-    )
+    return Filters(document=given.document, kinds=kinds, speaker=speaker, language=given.language)
 
 
 def _answer(service: QAService, request: AskRequest, field: str) -> Response:
