@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from idmqa.parse import iter_sentences
 from idmqa.schema import Block, Document, Passage
@@ -204,6 +205,13 @@ def name_tokens(name: str) -> tuple[str, ...]:
             continue
         out.append(tok)
     return tuple(out)
+
+
+@lru_cache(maxsize=16384)
+def _first_name_token(word: str) -> str:
+    """The name token of one question word, "" if none (cached: questions share words)."""
+    tokens = name_tokens(word)
+    return tokens[0] if tokens else ""
 
 
 def _slug(name: str) -> str:
@@ -558,7 +566,7 @@ class People:
             (m.start(), re.sub(r"['’]s$", "", m.group(0)))  # "Bralo's" → "Bralo"
             for m in re.finditer(r"[\w’'-]+\.?", question)
         ]
-        folded = [name_tokens(w)[0] if name_tokens(w) else "" for _, w in words]
+        folded = [_first_name_token(w) for _, w in words]
         found: list[Person] = []
         used: set[int] = set()
         # longest spans first

@@ -150,12 +150,10 @@ class Searcher:
         scores, ids = search_dense(
             self.index.dense, self.matrix, vector, n, allowed, self.settings.hnsw_ef_search
         )
-        bias = self.settings.same_language_bias
-        ranking = {
-            int(i): float(s) - bias * (self.languages[i] == language)
-            for i, s in zip(ids, scores, strict=True)
-            if i >= 0
-        }
+        found = ids >= 0
+        ids, scores = ids[found], scores[found]
+        corrected = scores - self.settings.same_language_bias * (self.languages[ids] == language)
+        ranking = dict(zip(ids.tolist(), corrected.tolist(), strict=True))
         return ranking, float(scores[0]) if len(ids) else 0.0
 
     def _bm25_scores(self, terms: list[str]) -> np.ndarray | None:
@@ -244,7 +242,8 @@ class Searcher:
             masked[allowed] = best[allowed]
             best = masked
         top = np.argsort(-best)[:n]
-        return {int(i): float(best[i]) for i in top if np.isfinite(best[i])}
+        top = top[np.isfinite(best[top])]
+        return dict(zip(top.tolist(), best[top].tolist(), strict=True))
 
     def _glossary_ranking(self, question: str, language: str, n: int) -> dict[int, float]:
         """BM25 over the corpus-language forms of the question's terms and acronyms."""
