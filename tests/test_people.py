@@ -114,6 +114,10 @@ def test_people_designated_by_their_title_alone(service: QAService) -> None:
     # internationales ont présenté des observations finales": Arbour by her title
     p = passage_with(service, "ont présenté des observations finales")
     assert {"william-lacy-swing", "louise-arbour"} <= set(p.speakers)
+    # a masculine title for a woman's role: "du Directeur général adjoint de l'OIM" is
+    # Laura Thompson, "Directrice générale adjointe de l'OIM"
+    p = passage_with(service, "les observations finales du Directeur général adjoint")
+    assert "laura-thompson" in p.speakers
     # part of someone's title is not that person: "le rapport du Secrétaire général des
     # Nations Unies" is not Arbour's, and Sutherland's "ancien Représentant spécial du
     # Secrétaire général pour les migrations" is neither Arbour's nor Vitillo's

@@ -831,6 +831,9 @@ _TENSE = frozenset({"ancien", "actuel", "nouveau", "nouvel"})
 _TITLE_COVERAGE = 0.75
 
 
+_FEMININE_TITLE = re.compile(r"([td])rice$")
+
+
 def _role_words(text: str) -> list[str]:
     """A title's content words, folded, without plural or feminine endings, in order."""
     words = []
@@ -838,6 +841,7 @@ def _role_words(text: str) -> list[str]:
         if w in _ROLE_STOP:
             continue
         w = w.rstrip("s")
+        w = _FEMININE_TITLE.sub(r"\1eur", w)  # directrice, ambassadrice → -teur, -deur
         words.append(w[:-1] if w.endswith("e") and len(w) > 3 else w)
     return words
 
