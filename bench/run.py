@@ -320,9 +320,13 @@ def _cpu_seconds(procs: list) -> float:
 
 def memory(pid: int) -> dict:
     """RSS now and peak (VmHWM) in MB of the largest serving process (with ``--workers``: of
-    the largest worker; the supervisor is small), and the number of serving processes."""
+    the largest worker; the supervisor, which loaded the model before forking them, serves
+    nothing), and the number of serving processes."""
     procs = server_processes(pid)
-    serving = [p for p in procs if _torch_loaded(p.pid) or _onnx_loaded(p.pid)] or procs[:1]
+    workers = [p for p in procs if p.pid != pid]
+    candidates = workers or procs
+    serving = [p for p in candidates if _torch_loaded(p.pid) or _onnx_loaded(p.pid)]
+    serving = serving or candidates[:1]
     rss, peak = 0, 0
     for proc in serving:
         rss = max(rss, proc.memory_info().rss)

@@ -143,3 +143,24 @@ def test_serve_refuses_a_broken_index_with_one_line_and_nonzero_exit(tmp_path) -
     message = [line for line in err.splitlines() if line.startswith("idmqa serve:")]
     assert len(message) == 1 and "manifest" in message[0]
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"question": "Qu'est-ce que le MiGOF ?", "k": 3},
+        {"question": "données", "k": 4, "filters": {"kind": ["agenda"], "language": "fr"}},
+        {"question": "données", "filters": {"speaker": "sikander-khan", "kind": ["caption"]}},
+        {"question": "What is the capital of Peru?", "k": 1},
+    ],
+)
+def test_ask_answers_match_the_declared_schema(server: str, body: dict) -> None:
+    """/ask answers skip pydantic on the way out (orjson): check them against the schema."""
+    from idmqa.api.schemas import AskResponse
+
+    response = httpx.post(f"{server}/ask", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    answer = AskResponse.model_validate_json(response.content)
+    assert len(answer.passages) <= body.get("k", 5)
+    assert "x-idmqa-passages" not in response.headers

@@ -161,8 +161,8 @@ def test_language_filter_over_http(server: str) -> None:
     assert response.json()["detail"].startswith("filters.language")
 
 
-def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Path) -> None:
-    port = free_port()
+def _serve_two_workers(settings: Settings, port: int, log: Path) -> subprocess.Popen:
+    """``idmqa serve --workers 2`` on 127.0.0.1:``port``, access log to ``log``."""
     env = {
         "IDMQA_INDEX_DIR": str(settings.index_dir),
         "IDMQA_CORPUS_DIR": str(settings.corpus_dir),
@@ -170,16 +170,21 @@ def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Pa
         "IDMQA_THREADS": "0",
         "IDMQA_RATE_LIMIT": "",
     }
-    access_log = tmp_path / "access.log"
-    with access_log.open("w") as out:
+    with log.open("w") as out:
         command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "idmqa.cli", *command],
             env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
         )
+
+
+def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Path) -> None:
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    proc = _serve_two_workers(settings, port, access_log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
@@ -217,13 +222,59 @@ def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Pa
     assert len(set(answered[:40])) == 2
 
 
-def test_threads_are_shared_out_between_workers() -> None:
+def test_workers_stop_when_their_supervisor_is_killed(
+    settings: Settings, manifest: dict, tmp_path: Path
+) -> None:
+    """No orphan may keep serving on the port (SO_REUSEPORT would let a new server share it)."""
+    port = free_port()
+    proc = _serve_two_workers(settings, port, tmp_path / "access.log")
+    workers: list[psutil.Process] = []
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        workers = psutil.Process(proc.pid).children()
+        assert len(workers) == 2
+        proc.kill()
+        proc.wait(timeout=10)
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert not [w for w in alive if w.status() != psutil.STATUS_ZOMBIE]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for worker in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
+
+
+def test_stuck_workers_are_killed_after_the_grace_period(
+    settings: Settings, manifest: dict, tmp_path: Path
+) -> None:
+    from idmqa.workers import STOP_GRACE
+
+    port = free_port()
+    proc = _serve_two_workers(settings, port, tmp_path / "access.log")
+    workers: list[psutil.Process] = []
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        workers = psutil.Process(proc.pid).children()
+        for worker in workers:
+            worker.suspend()  # SIGSTOP: deaf to SIGTERM
+        proc.terminate()
+        proc.wait(timeout=STOP_GRACE + 20)
+        assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for worker in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
+
+
+def test_workers_call_the_encoder_single_threaded() -> None:
     from idmqa.workers import worker_settings
 
-    cores = os.cpu_count() or 1
-    assert worker_settings(Settings(threads=0), 2).threads == max(1, cores // 2)
-    assert worker_settings(Settings(threads=0), 4 * cores).threads == 1
-    assert worker_settings(Settings(threads=3), 2).threads == 3  # set explicitly: kept
+    # a thread pool made before the fork would be lost in the workers
+    assert worker_settings(Settings(threads=0)).threads == 1
+    assert worker_settings(Settings(threads=3)).threads == 1
 
 
 def test_workers_sockets_get_tcp_nodelay() -> None:

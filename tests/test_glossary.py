@@ -42,11 +42,17 @@ def test_corpus_acronyms_expand_case_sensitively() -> None:
     assert expand_acronyms("la uip", acronyms) == []
 
 
-def test_acronyms_match_only_as_written() -> None:
+def test_acronyms_that_are_also_words_match_only_as_written() -> None:
     glossary = Glossary.english_french()
     # "who" and "au" are ordinary words; only WHO and AU are the organisations
     assert "OMS" not in glossary.translations("Who opened the first workshop?")
     assert "OMS" in glossary.translations("What did WHO say about health?")
+    assert glossary.translations("au total") == []
+    # other acronyms match in any case and inside compounds
+    assert glossary.translations("What did UN-Habitat and the unhcr say?") == [
+        "ONU Nations Unies",
+        "HCR",
+    ]
     assert glossary.translations("SDGs and the MiGOF")[:2] == [
         "ODD",
         "MiGOF cadre de gouvernance des migrations",

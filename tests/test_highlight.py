@@ -1,3 +1,7 @@
+import numpy as np
+import pytest
+
+
 def test_highlights_are_sentence_spans_that_match_the_question(service) -> None:
     result = service.ask("Quel pays a financé l'IDM 2018 ?", 5)
     for hit in result.hits:
@@ -29,3 +33,20 @@ def test_best_per_passage_is_the_best_sentence_cosine(service) -> None:
     for i in (0, len(best) // 2, len(best) - 1):
         lo, hi = store.offsets[i], store.offsets[i + 1]
         assert best[i] == cosines[lo:hi].max()
+
+
+def test_sentences_must_belong_to_the_passages() -> None:
+    from idmqa.highlight import SentenceStore
+
+    spans = np.array([[0, 0, 5], [1, 0, 3], [3, 0, 4]], dtype=np.int32)
+    vectors = np.eye(3, dtype=np.float32)
+    with pytest.raises(ValueError, match="do not match"):
+        SentenceStore.from_arrays(spans, vectors, 3)  # passage 3 of 3 does not exist
+    store = SentenceStore.from_arrays(spans, vectors, 4)
+    # passage 2 has no sentence
+    assert store.best_per_passage(np.array([1, 0, 0], np.float32)).tolist() == [
+        1.0,
+        0.0,
+        -np.inf,
+        0.0,
+    ]

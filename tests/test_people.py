@@ -231,6 +231,11 @@ def test_questions_about_a_person_rank_their_statements_first(service: QAService
         ("Quels pays qui accueillent des migrants sont cités ?", False),  # relative "qui"
         ("What is the seed fund?", False),
         ("Which government funded the dialogue?", False),
+        ("In 2018, who opened the workshop?", True),
+        ("Tell me who chaired the session", True),
+        ("Et qui a présidé la séance ?", True),
+        ("Les pays qui accueillent des migrants, qui sont-ils ?", True),
+        ("What did the man who moderated the data session say?", False),  # relative "who"
     ],
 )
 def test_questions_asking_for_a_person(question: str, asks: bool) -> None:

@@ -66,7 +66,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if workers > 1:
         from idmqa.workers import serve_workers, worker_settings
 
-        return serve_workers(worker_settings(settings, workers), workers, host, port, options)
+        return serve_workers(worker_settings(settings), workers, host, port, options)
     configure_logging(settings)
     # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully; that
     # orderly stop should exit 0, not "killed by signal".

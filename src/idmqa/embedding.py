@@ -10,7 +10,6 @@ lazily, only when passages are embedded or tokens counted (index build).
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from idmqa.modelstore import load_model, model_fingerprint, resolve_model_path
-from idmqa.settings import Settings
+from idmqa.settings import Settings, available_cores
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -132,8 +131,7 @@ class Encoder:
         # over the workers at random, and a worker that got more of them may then use the
         # cores another leaves idle.
         threads = settings.threads if settings.threads > 0 else 1
-        cores = os.cpu_count() or 1
-        lanes = settings.encoder_lanes or max(1, cores // threads)
+        lanes = settings.encoder_lanes or max(1, available_cores() // threads)
         self._onnx = OnnxQueryEncoder(model_dir, self.query_encoder, self.fingerprint, threads)
         self.dim = self._onnx.dim or 384
         self.batcher = MicroBatcher(self._onnx.encode, max_batch=32, lanes=lanes)
@@ -196,10 +194,11 @@ class Encoder:
             batch=4,
         )
 
-    def _build_lanes(self) -> int:
-        """Parallel encoder calls at index time: one per core (of this process's share)."""
-        cores = os.cpu_count() or 1
-        return max(1, self.settings.threads or cores)
+    def _build_lanes(self, call_threads: int = 1) -> int:
+        """Parallel encoder calls at index time, each using ``call_threads`` threads: as many
+        as fill this process's share of the cores without oversubscribing them."""
+        share = self.settings.threads or available_cores()
+        return max(1, share // call_threads)
 
     def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of short passage sentences (for highlights), as passages.
@@ -209,9 +208,8 @@ class Encoder:
         """
         if self._onnx is None:
             return self.encode_passages(texts)
-        return _batched(
-            self._onnx.encode, texts, self.settings.passage_prompt, self.dim, self._build_lanes()
-        )
+        lanes = self._build_lanes(self._onnx.threads)
+        return _batched(self._onnx.encode, texts, self.settings.passage_prompt, self.dim, lanes)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 question embeddings, one row per text.

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from idmqa.schema import Passage
-from idmqa.text import strip_accents
+from idmqa.text import COMMON_WORDS, strip_accents
 
 _ROW = re.compile(r"^\s*([^\t]{1,20}?)\s*\t\s*(.+?)\s*$")
-# Acronyms ("WHO", "AU", "SDGs", "MiGOF") are also ordinary words in lower case ("who",
-# "au"): they match only as written.
+# Acronyms ("IOM", "SDGs", "MiGOF") match in any case ("unhcr", "UN-Habitat"), except those
+# that are also common words in lower case ("WHO"/"who", "AU"/"au"): those only as written.
 _ACRONYM = re.compile(r"[A-Z][A-Za-z]*[A-Z]s?")
+_WORD = re.compile(r"\w+")
 
 
 def _key(term: str) -> str:
@@ -62,14 +63,14 @@ class Glossary:
     """Maps terms (single words or phrases, case- and accent-insensitive) to translations."""
 
     entries: dict[str, list[str]] = field(default_factory=dict)
-    acronyms: dict[str, list[str]] = field(default_factory=dict)
+    acronyms: dict[str, list[str]] = field(default_factory=dict)  # by lower-case acronym
     longest: int = 1
 
     def add(self, term: str, translation: str) -> None:
         """Record that ``term`` may be written ``translation`` in the documents."""
         if _ACRONYM.fullmatch(term.strip()):
             if translation:
-                self.acronyms.setdefault(term.strip(), []).append(translation)
+                self.acronyms.setdefault(term.strip().lower(), []).append(translation)
             return
         key = _key(term)
         if key and translation:
@@ -87,7 +88,12 @@ class Glossary:
     def translations(self, question: str) -> list[str]:
         """Translations of the terms found in ``question``: acronyms as written, then
         words and phrases, longest matches first."""
-        found = [t for token in _TOKEN.findall(question) for t in self.acronyms.get(token, [])]
+        found = [
+            t
+            for token in _WORD.findall(question)
+            if token.isupper() or token.lower() not in COMMON_WORDS
+            for t in self.acronyms.get(token.lower(), [])
+        ]
         words = _key(question).split()
         i = 0
         while i < len(words):

@@ -49,6 +49,8 @@ class SentenceStore:
     @classmethod
     def from_arrays(cls, spans: np.ndarray, vectors: np.ndarray, n_passages: int) -> SentenceStore:
         """Index the rows by passage (rows are in passage order)."""
+        if len(spans) != len(vectors) or (len(spans) and spans[:, 0].max() >= n_passages):
+            raise ValueError("sentence spans and vectors do not match the passages")
         offsets = np.searchsorted(spans[:, 0], np.arange(n_passages + 1))
         return cls(spans, vectors, offsets)
 

@@ -338,11 +338,14 @@ def load_index(index_dir: Path, model: str, fingerprint: str, mmap: bool = True)
             f"index {build_dir}: {dense.ntotal} vectors for {len(passages)} passages"
         )
     bm25 = bm25s.BM25.load(str(build_dir / "bm25"), show_progress=False)
-    sentences = SentenceStore.from_arrays(
-        np.load(build_dir / "sentence_spans.npy"),
-        np.load(build_dir / "sentence_vectors.npy"),
-        len(passages),
-    )
+    try:
+        sentences = SentenceStore.from_arrays(
+            np.load(build_dir / "sentence_spans.npy"),
+            np.load(build_dir / "sentence_vectors.npy"),
+            len(passages),
+        )
+    except ValueError as exc:
+        raise IndexUnavailable(f"index {build_dir}: {exc}") from exc
     documents = {d["id"]: d for d in manifest["documents"]}
     people_file = build_dir / "people.json"
     if not people_file.exists():

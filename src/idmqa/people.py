@@ -455,10 +455,12 @@ def _workshop_of_text(text: str, workshops: Sequence[str], by_city: bool = False
 
 
 #: Questions whose answer is a person ("Who opened…", "Qui a présidé…", "Which minister…",
-#: "Quel intervenant…"): a bare "qui" is usually a relative pronoun, so it counts only
-#: first or after a preposition.
+#: "Quel intervenant…"). "who" and "qui" are also relative pronouns ("the man who…", "les
+#: pays qui…"), so they count only first, after a comma, a conjunction ("and who…"), "tell
+#: me who…", or a preposition ("by whom", "par qui").
 _ASKS_FOR_PERSON = re.compile(
-    r"^\W*(?:who|whom|whose|qui)\b|\b(?:by|to|with) whom\b|\b(?:par|à|avec|de) qui\b"
+    r"(?:^|[,;:]|\b(?:and|but|me|us|by|to|with|of))\W*(?:who|whom|whose)\b"
+    r"|(?:^|[,;:]|\b(?:et|mais|par|à|avec|de|pour))\W*qui\b"
     r"|\b(?:which|what) (?:speaker|minister|ambassador|representative|person|official|"
     r"moderator|panellist|panelist|presenter)s?\b"
     r"|\bquel(?:le)?s? (?:intervenant|orat(?:eur|rice)|ministre|ambassad(?:eur|rice)|"
@@ -826,39 +828,49 @@ _ROLE_PHRASE_RE = re.compile(
 _ROLE_STOP = _word_set("de du des d la le les l pour et a au aux en sur")
 
 
-_TENSE = frozenset({"ancien", "actuel", "nouveau", "nouvel"})
+#: Words that date a title without changing it ("l'actuel Directeur général").
+_TENSE = frozenset({"actuel", "nouveau", "nouvel"})
+#: Words that make another title: a deputy, a former or a special holder is not the holder.
+_QUALIFIERS = frozenset({"ancien", "adjoint", "special", "principal", "suppleant", "vice"})
 #: Share of a role's words a title must repeat to designate its holder.
 _TITLE_COVERAGE = 0.75
-
-
 _FEMININE_TITLE = re.compile(r"([td])rice$")
 
 
 def _role_words(text: str) -> list[str]:
-    """A title's content words, folded, without plural or feminine endings, in order."""
+    """A title's content words, folded, in the masculine singular, without dating words
+    ("actuelle"), in order."""
     words = []
     for w in re.findall(r"[a-z0-9-]+", fold(text).replace("'", " ")):
         if w in _ROLE_STOP:
             continue
         w = w.rstrip("s")
         w = _FEMININE_TITLE.sub(r"\1eur", w)  # directrice, ambassadrice → -teur, -deur
-        words.append(w[:-1] if w.endswith("e") and len(w) > 3 else w)
+        w = w[:-1] if w.endswith("e") and len(w) > 3 else w
+        w = w[:-1] if w.endswith(("ll", "nn")) else w  # actuelle, ancienne → actuel, ancien
+        if w not in _TENSE:
+            words.append(w)
     return words
+
+
+def _qualifiers(words: list[str]) -> set[str]:
+    return {q for w in words for q in _QUALIFIERS if w == q or w.startswith(q + "-")}
 
 
 def _holds(person: Person, title: list[str]) -> bool:
     """True when one of the person's roles is ``title``: the same head noun ("Secrétaire
     général des Nations Unies" is not "Représentante spéciale du Secrétaire général…"), all
     its words and nearly all of the role's (a fragment of a longer title names nobody for
-    sure), and a former holder ("ancien Représentant spécial…") is not the present one."""
-    head = next((w for w in title if w not in _TENSE), "")
+    sure), and the same qualifiers (a former or deputy holder is not the holder)."""
+    head = title[0] if title else ""
     for role in person.roles:
         words = _role_words(role)
         if (
-            set(title) <= set(words)
+            words
+            and words[0] == head
+            and set(title) <= set(words)
             and len(set(title)) >= _TITLE_COVERAGE * len(set(words))
-            and next((w for w in words if w not in _TENSE), "") == head
-            and ("ancien" in title) == ("ancien" in words)
+            and _qualifiers(title) == _qualifiers(words)
         ):
             return True
     return False

@@ -106,15 +106,21 @@ class Searcher:
         }
 
     def _people_rankings(
-        self, question: str, vector: np.ndarray, bm25: np.ndarray | None
+        self,
+        question: str,
+        vector: np.ndarray,
+        bm25: np.ndarray | None,
+        allowed: np.ndarray | None = None,
     ) -> list[tuple[dict[int, float], float]]:
         """Extra rankings for questions about people: for the people a question names, their
         statements, then any passage naming them (agenda rows, captions); for a question
         asking who that names nobody, every passage naming someone. Each is ordered by
         similarity and BM25."""
 
+        permitted = None if allowed is None else set(allowed.tolist())
+
         def by_similarity(ids: set[int]) -> dict[int, float]:
-            rows = sorted(ids)
+            rows = sorted(ids if permitted is None else ids & permitted)
             cosine = dict(zip(rows, (self.matrix[rows] @ vector).tolist(), strict=True))
             words = {} if bm25 is None else {i: float(bm25[i]) for i in rows if bm25[i] > 0}
             return reciprocal_rank_fusion([(cosine, 1.0), (words, 1.0)], self.settings.rrf_k)
@@ -199,7 +205,7 @@ class Searcher:
                 (lexical, lexical_weight),
                 (glossary, self.settings.glossary_weight),
                 (self._sentence_ranking(vector, n, allowed), self.settings.sentence_weight),
-                *self._people_rankings(question, vector, bm25),
+                *self._people_rankings(question, vector, bm25, allowed),
             ],
             self.settings.rrf_k,
         )

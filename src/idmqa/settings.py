@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -150,6 +151,16 @@ class Settings(BaseSettings):
 
 
 @lru_cache(maxsize=1)
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. ``taskset`` or a cpuset;
+    a CPU quota such as compose's ``cpus:`` is not visible here: set IDMQA_THREADS and
+    IDMQA_ENCODER_LANES for it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def get_settings() -> Settings:
     """Return the process-wide settings (read once from the environment)."""
     return Settings()

@@ -17,7 +17,8 @@ _SPACE = re.compile(r"\s+")
 
 _FR_HINTS = frozenset(STOPWORDS_FRENCH) | {"quel", "quelle", "quels", "quelles", "qu", "est-ce"}
 _EN_HINTS = frozenset(STOPWORDS_EN) | {"what", "who", "which", "how", "why", "when", "did"}
-_STOPWORDS = frozenset(_fw for _fw in (_FR_HINTS | _EN_HINTS) if len(_fw) > 0)
+#: French and English function words, lower case ("who", "au", "un"): not BM25 terms.
+COMMON_WORDS = frozenset(_fw for _fw in (_FR_HINTS | _EN_HINTS) if len(_fw) > 0)
 
 
 def strip_accents(text: str) -> str:
@@ -39,7 +40,7 @@ def _stemmer() -> Stemmer.Stemmer:
 def analyze(text: str) -> list[str]:
     """BM25 terms: elisions removed, stop words dropped, French-stemmed, accent-folded."""
     text = _ELISION.sub(" ", text.translate(_APOSTROPHES).lower())
-    words = [w for w in _WORD.findall(text) if w not in _STOPWORDS and w != "_"]
+    words = [w for w in _WORD.findall(text) if w not in COMMON_WORDS and w != "_"]
     return [strip_accents(s) for s in _stemmer().stemWords(words)]
 
 

@@ -12,19 +12,23 @@ with each other (less memory, and the two cores' caches hold one copy of the wei
 8-client CPU per request measured a few per cent lower than with separately loaded
 workers). Every worker binds its own listening socket to the same address with
 ``SO_REUSEPORT`` (the kernel spreads new connections over the sockets), created with
-``IPPROTO_TCP`` so that asyncio sets ``TCP_NODELAY``. The supervisor reserves the port first
-(a clear error when it is taken), forks a new worker when one dies, and on SIGTERM or SIGINT
-passes SIGTERM on and waits for the workers' graceful shutdown.
+``IPPROTO_TCP`` so that asyncio sets ``TCP_NODELAY``. The supervisor reserves the port before
+loading anything (a clear error when it is taken), forks a new worker when one dies, and on
+SIGTERM or SIGINT passes SIGTERM on and waits for the workers' graceful shutdown. A worker
+whose supervisor dies (SIGKILL, OOM) is sent SIGTERM by the kernel, so no orphan keeps
+serving old code on the port.
 
 Forking a loaded process is safe here because nothing in it runs threads that a child would
-miss: onnxruntime runs single-threaded per call (``IDMQA_THREADS`` = cores // workers, and
-no spinning pool), FAISS/OpenMP gets the same thread count, and OpenBLAS re-creates its pool
-after a fork.
+miss: every worker runs onnxruntime and FAISS/OpenMP with one thread per call (a thread pool
+created before the fork would be lost in the children; the cores are used by the encoder's
+lanes instead), and OpenBLAS re-creates its pool after a fork.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import logging
 import os
 import signal
@@ -45,6 +49,17 @@ STOP_GRACE = 15.0
 #: A worker that dies sooner than this after starting is not restarted (it would crash-loop):
 #: the supervisor stops everything and exits non-zero.
 MIN_UPTIME = 10.0
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel send SIGTERM to this process when ``parent`` dies (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(0)
 
 
 def reuseport_socket(host: str, port: int, listen: bool) -> socket.socket:
@@ -60,15 +75,19 @@ def reuseport_socket(host: str, port: int, listen: bool) -> socket.socket:
     return sock
 
 
-def _serve_forked(app: object, host: str, port: int, serve_options: dict) -> int:
+def _serve_forked(
+    app: object, host: str, port: int, serve_options: dict, mask: set[signal.Signals]
+) -> int:
     """The body of a forked worker: listen on its own socket and serve until SIGTERM."""
     import uvicorn
 
     # uvicorn handles SIGTERM/SIGINT while it runs, then re-raises the signal it caught once
     # it has shut down gracefully: that orderly stop exits 0 (the supervisor's handler, which
-    # the fork inherited, would not stop this process).
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    # the fork inherited, would not stop this process). The signals stay blocked until these
+    # handlers are in place.
+    for signum in _STOP_SIGNALS:
         signal.signal(signum, lambda *_: sys.exit(0))
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     sock = reuseport_socket(host, port, listen=True)
     uvicorn.Server(uvicorn.Config(app, **serve_options)).run(sockets=[sock])
     return 0
@@ -89,18 +108,26 @@ class Supervisor:
         self.stopping = False
 
     def _spawn(self) -> None:
-        pid = os.fork()
-        if pid == 0:
-            self._run_worker()
-        self.procs[pid] = time.monotonic()
+        # Stop signals wait until the child is recorded (so SIGTERM reaches it) and, in the
+        # child, until its own handlers replace the supervisor's.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            parent = os.getpid()
+            pid = os.fork()
+            if pid == 0:
+                self._run_worker(parent, mask)
+            self.procs[pid] = time.monotonic()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
-    def _run_worker(self) -> NoReturn:
+    def _run_worker(self, parent: int, mask: set[signal.Signals]) -> NoReturn:
         """The forked child: serve, then exit without running the supervisor's clean-up."""
         status = 1
         try:
+            _die_with_parent(parent)
             if self.reserved is not None:
                 self.reserved.close()
-            status = _serve_forked(self.app, self.host, self.port, self.options)
+            status = _serve_forked(self.app, self.host, self.port, self.options, mask)
         except SystemExit as exc:
             status = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
@@ -117,19 +144,27 @@ class Supervisor:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
-    def run(self) -> int:
-        """Serve until SIGTERM/SIGINT (exit 0) or a worker crashing at start (exit 1)."""
-        # Holding the port (bound, not listening: it receives no connections) makes a taken
-        # port a clear error here, and keeps it ours while workers restart.
+    def reserve(self) -> bool:
+        """Hold the port (bound, not listening: it receives no connections), so that a taken
+        port is a clear error before anything loads and stays ours while workers restart."""
         try:
             self.reserved = reuseport_socket(self.host, self.port, listen=False)
         except OSError as exc:
             print(f"idmqa serve: cannot bind {self.host}:{self.port}: {exc}", file=sys.stderr)
-            return 1
+            return False
         # Port 0: the workers join the port the kernel just chose.
         self.port = self.reserved.getsockname()[1]
+        return True
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT (exit 0) or a worker crashing at start (exit 1)."""
+        if self.reserved is None and not self.reserve():
+            return 1
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        # Objects loaded so far are never freed: keep the collector from touching (and so
+        # copying) their pages in every worker.
+        gc.freeze()
         status = 0
         try:
             for _ in range(self.count):
@@ -142,11 +177,19 @@ class Supervisor:
         return status
 
     def _reap(self) -> int:
-        """Wait for a worker to exit; fork a new one unless it died at start (then 1)."""
-        try:
-            pid, code = os.waitpid(-1, 0)
-        except ChildProcessError:
-            return 1
+        """Wait for a worker to exit; fork a new one unless it died at start (then 1).
+        Polls, so that a stop request is acted on even while no worker exits."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return 1
+            if pid:
+                break
+            if self.stopping:
+                return 0
+            time.sleep(0.2)
+        code = os.waitstatus_to_exitcode(status)
         if pid not in self.procs or self.stopping:
             self.procs.pop(pid, None)
             return 0
@@ -159,7 +202,7 @@ class Supervisor:
         return 0
 
     def _terminate(self) -> None:
-        if not self.stopping:  # a second SIGTERM would make uvicorn skip its graceful drain
+        if not self.stopping:  # each worker gets one SIGTERM; the drain is uvicorn's
             self._stop()
         deadline = time.monotonic() + STOP_GRACE
         while self.procs and time.monotonic() < deadline:
@@ -176,13 +219,14 @@ class Supervisor:
                 os.waitpid(pid, 0)
 
 
-def worker_settings(settings: Settings, workers: int) -> Settings:
-    """The settings of each of ``workers`` workers: unless ``IDMQA_THREADS`` is set, the cores
-    are shared out between them (onnxruntime threads per call, FAISS/OpenMP)."""
-    threads = settings.threads or max(1, (os.cpu_count() or 1) // workers)
-    # Also for any subprocess (OpenMP reads its thread count once, at start).
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    return settings.model_copy(update={"threads": threads})
+def worker_settings(settings: Settings) -> Settings:
+    """The settings of forked workers: one onnxruntime and FAISS/OpenMP thread per call.
+
+    A thread pool made in the supervisor before the fork would be gone in the workers (their
+    calls would silently run on one core); the encoder's lanes, one single-threaded call per
+    core, use the cores instead.
+    """
+    return settings.model_copy(update={"threads": 1})
 
 
 def serve_workers(
@@ -195,7 +239,10 @@ def serve_workers(
 
     configure_logging(settings)
     app = create_app(settings)
+    supervisor = Supervisor(app, workers, host, port, serve_options)
+    if not supervisor.reserve():
+        return 1
     # Load before forking: the workers share the loaded pages. A load failure is kept and
     # reported by /ready (503) in every worker, as with a single process.
     app.state.holder.load()
-    return Supervisor(app, workers, host, port, serve_options).run()
+    return supervisor.run()
