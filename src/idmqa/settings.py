@@ -121,8 +121,8 @@ class Settings(BaseSettings):
     workers: int = Field(
         1,
         ge=1,
-        description="Server processes sharing one read-only index (idmqa serve); "
-        "with IDMQA_THREADS=0 each gets cores // workers threads",
+        description="Server processes sharing one read-only index (idmqa serve), forked after "
+        "loading; each calls the encoder with one thread, one call per core",
     )
     ann_threshold: int = Field(
         50_000,
