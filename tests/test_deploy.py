@@ -222,10 +222,11 @@ def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Pa
     assert len(set(answered[:40])) == 2
 
 
-def test_workers_stop_when_their_supervisor_is_killed(
-    settings: Settings, manifest: dict, tmp_path: Path
-) -> None:
-    """No orphan may keep serving on the port (SO_REUSEPORT would let a new server share it)."""
+@contextlib.contextmanager
+def _two_workers_ready(
+    settings: Settings, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen, list[psutil.Process]]]:
+    """A ready ``serve --workers 2`` and its workers; everything killed afterwards."""
     port = free_port()
     proc = _serve_two_workers(settings, port, tmp_path / "access.log")
     workers: list[psutil.Process] = []
@@ -233,16 +234,28 @@ def test_workers_stop_when_their_supervisor_is_killed(
         wait_ready(f"http://127.0.0.1:{port}", proc)
         workers = psutil.Process(proc.pid).children()
         assert len(workers) == 2
-        proc.kill()
-        proc.wait(timeout=10)
-        _, alive = psutil.wait_procs(workers, timeout=30)
-        assert not [w for w in alive if w.status() != psutil.STATUS_ZOMBIE]
+        yield proc, workers
     finally:
         if proc.poll() is None:
             proc.kill()
         for worker in workers:
             with contextlib.suppress(psutil.NoSuchProcess):
                 worker.kill()
+
+
+def _still_running(workers: list[psutil.Process]) -> list[psutil.Process]:
+    return [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_workers_stop_when_their_supervisor_is_killed(
+    settings: Settings, manifest: dict, tmp_path: Path
+) -> None:
+    """No orphan may keep serving on the port (SO_REUSEPORT would let a new server share it)."""
+    with _two_workers_ready(settings, tmp_path) as (proc, workers):
+        proc.kill()
+        proc.wait(timeout=10)
+        psutil.wait_procs(workers, timeout=30)
+        assert not _still_running(workers)
 
 
 def test_stuck_workers_are_killed_after_the_grace_period(
@@ -250,23 +263,12 @@ def test_stuck_workers_are_killed_after_the_grace_period(
 ) -> None:
     from idmqa.workers import STOP_GRACE
 
-    port = free_port()
-    proc = _serve_two_workers(settings, port, tmp_path / "access.log")
-    workers: list[psutil.Process] = []
-    try:
-        wait_ready(f"http://127.0.0.1:{port}", proc)
-        workers = psutil.Process(proc.pid).children()
+    with _two_workers_ready(settings, tmp_path) as (proc, workers):
         for worker in workers:
             worker.suspend()  # SIGSTOP: deaf to SIGTERM
         proc.terminate()
         proc.wait(timeout=STOP_GRACE + 20)
-        assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        for worker in workers:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                worker.kill()
+        assert not _still_running(workers)
 
 
 def test_workers_call_the_encoder_single_threaded() -> None:
