@@ -246,11 +246,17 @@ def test_who_questions_naming_nobody_favour_passages_naming_people(service: QASe
     question = "Who spoke about the seed fund for migrant workers?"
     searcher = service.searcher
     vector = service.encoder.encode_queries([question])[0]
-    ((ranking, weight),) = searcher._people_rankings(question, vector, None)
+    ((ranking, weight),) = searcher._people_rankings(question, [], vector, None)
     assert weight == service.settings.person_answer_weight
     assert ranking and set(ranking) <= searcher.naming
     assert any(service.index.passages[i].speakers for i in ranking)
-    assert searcher._people_rankings("What is the seed fund?", vector, None) == []
+    assert searcher._people_rankings("What is the seed fund?", [], vector, None) == []
+
+
+def test_questions_naming_a_person_of_the_report_are_answerable(service: QAService) -> None:
+    result = service.ask("What did Louise Arbour say about sovereignty?", 3)
+    assert result.answerable
+    assert "louise-arbour" in result.hits[0].passage.speakers
 
 
 def test_filter_by_speaker_returns_only_their_statements(service: QAService) -> None:

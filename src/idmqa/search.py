@@ -12,7 +12,7 @@ import numpy as np
 from idmqa.confidence import answer_confidence
 from idmqa.glossary import Glossary, acronym_expansions, expand_acronyms
 from idmqa.index import LoadedIndex
-from idmqa.people import asks_for_person
+from idmqa.people import Person, asks_for_person
 from idmqa.schema import Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze, detect_language
@@ -108,6 +108,7 @@ class Searcher:
     def _people_rankings(
         self,
         question: str,
+        named: list[Person],
         vector: np.ndarray,
         bm25: np.ndarray | None,
         allowed: np.ndarray | None = None,
@@ -125,7 +126,6 @@ class Searcher:
             words = {} if bm25 is None else {i: float(bm25[i]) for i in rows if bm25[i] > 0}
             return reciprocal_rank_fusion([(cosine, 1.0), (words, 1.0)], self.settings.rrf_k)
 
-        named = self.index.people.detect(question)
         if not named:
             if not asks_for_person(question):
                 return []
@@ -199,13 +199,14 @@ class Searcher:
             1.0 if language == self.corpus_language else self.settings.cross_lingual_lexical_weight
         )
         glossary = self._glossary_ranking(question, language, n)
+        named = self.index.people.detect(question)
         fused = reciprocal_rank_fusion(
             [
                 (dense, 1.0),
                 (lexical, lexical_weight),
                 (glossary, self.settings.glossary_weight),
                 (self._sentence_ranking(vector, n, allowed), self.settings.sentence_weight),
-                *self._people_rankings(question, vector, bm25, allowed),
+                *self._people_rankings(question, named, vector, bm25, allowed),
             ],
             self.settings.rrf_k,
         )
@@ -234,7 +235,9 @@ class Searcher:
             hits,
             round(took, 2),
             round(confidence, 4),
-            confidence >= self.settings.answerable_threshold,
+            # a question naming someone the report quotes or lists is about the report,
+            # whatever the scores of an English question over French text say
+            confidence >= self.settings.answerable_threshold or bool(named),
         )
 
     def _sentence_ranking(

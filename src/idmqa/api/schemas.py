@@ -83,7 +83,9 @@ class AskResponse(BaseModel):
     language: str
     passages: list[PassageOut]
     answerable: bool = Field(
-        True, description="False when no passage seems to address the question"
+        True,
+        description="False when no passage seems to address the question (confidence below "
+        "the threshold and no person of the report named)",
     )
     confidence: float = Field(
         1.0, description="0–1: how likely the first passage answers the question"
