@@ -126,8 +126,8 @@ class Encoder:
         ensure_onnx(model_dir, self.fingerprint)  # exports (with torch) only when missing
         # One intra-op thread per encoder call and one call per core in parallel: small
         # question batches parallelise poorly inside a call, and concurrent calls (with the
-        # micro-batcher filling them) keep the cores busy. With `serve --workers N` (threads =
-        # cores // N) every worker still gets a lane per core: the kernel spreads connections
+        # micro-batcher filling them) keep the cores busy. With `serve --workers N` (one thread
+        # per call) every worker still gets a lane per core: the kernel spreads connections
         # over the workers at random, and a worker that got more of them may then use the
         # cores another leaves idle.
         threads = settings.threads if settings.threads > 0 else 1

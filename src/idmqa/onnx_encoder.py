@@ -20,7 +20,6 @@ re-exported when torch is available, see :func:`ensure_onnx`).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import threading
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from idmqa.fsutil import file_lock, sha256_file, staged_dir
+from idmqa.settings import available_cores
 
 #: Bump when the export changes, so stale cached exports are rebuilt.
 EXPORT_VERSION = 2
@@ -310,7 +310,7 @@ class _Runtime:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        self.threads = threads if threads > 0 else (os.cpu_count() or 1)
+        self.threads = threads if threads > 0 else available_cores()
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1

@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     default_k: int = 5
     max_k: int = 50
     threads: int = Field(
-        0, description="Intra-op threads (torch and onnxruntime) per process; 0 = number of cores"
+        0,
+        description="Threads per encoder call: torch when indexing (0 = all cores); onnxruntime "
+        "when serving (0 = 1 thread, one call per core side by side)",
     )
     encoder_lanes: int = Field(
         0,
