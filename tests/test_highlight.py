@@ -27,7 +27,7 @@ def test_highlights_work_across_languages(service) -> None:
 def test_best_per_passage_is_the_best_sentence_cosine(service) -> None:
     store = service.index.sentences
     vector = service.encoder.encode_queries(["Combien de participants ont réuni les ateliers ?"])[0]
-    best = store.best_per_passage(vector)
+    best = store.best_per_passage(store.cosines(vector))
     assert best.shape == (len(service.index.passages),)
     cosines = store.vectors @ vector
     for i in (0, len(best) // 2, len(best) - 1):
@@ -44,7 +44,7 @@ def test_sentences_must_belong_to_the_passages() -> None:
         SentenceStore.from_arrays(spans, vectors, 3)  # passage 3 of 3 does not exist
     store = SentenceStore.from_arrays(spans, vectors, 4)
     # passage 2 has no sentence
-    assert store.best_per_passage(np.array([1, 0, 0], np.float32)).tolist() == [
+    assert store.best_per_passage(store.cosines(np.array([1, 0, 0], np.float32))).tolist() == [
         1.0,
         0.0,
         -np.inf,

@@ -50,7 +50,7 @@ def test_sentence_ranking_orders_passages_by_their_best_sentence(service: QAServ
     searcher = service.searcher
     store = searcher.index.sentences
     vector = service.encoder.encode_queries(["Combien d'orateurs ont réuni les ateliers ?"])[0]
-    ranking = searcher._sentence_ranking(vector, 5, None)
+    ranking = searcher._sentence_ranking(store.cosines(vector), 5, None)
     # computed here sentence by sentence, not with the store's own helper
     best: dict[int, float] = {}
     for (passage, _, _), sentence in zip(store.spans.tolist(), store.vectors, strict=True):
@@ -59,5 +59,5 @@ def test_sentence_ranking_orders_passages_by_their_best_sentence(service: QAServ
     assert list(ranking.values()) == pytest.approx(expected, abs=1e-6)
     assert all(best[i] == pytest.approx(score, abs=1e-6) for i, score in ranking.items())
     captions = searcher.allowed(Filters(kinds=("caption",)))
-    restricted = searcher._sentence_ranking(vector, 5, captions)
+    restricted = searcher._sentence_ranking(store.cosines(vector), 5, captions)
     assert restricted and set(restricted) <= set(captions.tolist())

@@ -54,23 +54,30 @@ class SentenceStore:
         offsets = np.searchsorted(spans[:, 0], np.arange(n_passages + 1))
         return cls(spans, vectors, offsets)
 
-    def best_per_passage(self, query: np.ndarray) -> np.ndarray:
-        """The best sentence cosine of every passage (-inf for a passage without any)."""
+    def cosines(self, query: np.ndarray) -> np.ndarray:
+        """The cosine of every sentence with ``query`` (computed once per search, shared by
+        the best-sentence ranking and the highlights)."""
+        return self.vectors @ query
+
+    def best_per_passage(self, cosines: np.ndarray) -> np.ndarray:
+        """The best of the sentence ``cosines`` for every passage (-inf for a passage
+        without any)."""
         best = np.full(len(self.offsets) - 1, -np.inf, dtype=np.float32)
-        if len(self.vectors):
+        if len(cosines):
             starts = self.offsets[:-1]
             present = starts < self.offsets[1:]
-            best[present] = np.maximum.reduceat(self.vectors @ query, starts[present])
+            best[present] = np.maximum.reduceat(cosines, starts[present])
         return best
 
     def highlights(
-        self, passage_index: int, text: str, query: np.ndarray, terms: set[str]
+        self, passage_index: int, text: str, cosines: np.ndarray, terms: set[str]
     ) -> list[tuple[int, int]]:
-        """Character spans of the best-matching sentences of one passage, in text order."""
+        """Character spans of the best-matching sentences of one passage, in text order,
+        from the sentence ``cosines`` with the question and its BM25 ``terms``."""
         lo, hi = self.offsets[passage_index], self.offsets[passage_index + 1]
         if hi <= lo:
             return []
-        scores = self.vectors[lo:hi] @ query
+        scores = cosines[lo:hi].copy()
         if terms:
             for row in range(lo, hi):
                 _, start, end = self.spans[row]

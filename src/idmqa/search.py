@@ -200,12 +200,13 @@ class Searcher:
         )
         glossary = self._glossary_ranking(question, language, n)
         named = self.index.people.detect(question)
+        cosines = self.index.sentences.cosines(vector)
         fused = reciprocal_rank_fusion(
             [
                 (dense, 1.0),
                 (lexical, lexical_weight),
                 (glossary, self.settings.glossary_weight),
-                (self._sentence_ranking(vector, n, allowed), self.settings.sentence_weight),
+                (self._sentence_ranking(cosines, n, allowed), self.settings.sentence_weight),
                 *self._people_rankings(question, named, vector, bm25, allowed),
             ],
             self.settings.rrf_k,
@@ -223,7 +224,7 @@ class Searcher:
                 fused[i],
                 dense.get(i, 0.0),
                 lexical.get(i, 0.0),
-                tuple(self.index.sentences.highlights(i, passages[i].text, vector, term_set)),
+                tuple(self.index.sentences.highlights(i, passages[i].text, cosines, term_set)),
             )
             for rank, i in enumerate(order[:k], 1)
         ]
@@ -241,11 +242,12 @@ class Searcher:
         )
 
     def _sentence_ranking(
-        self, vector: np.ndarray, n: int, allowed: np.ndarray | None
+        self, cosines: np.ndarray, n: int, allowed: np.ndarray | None
     ) -> dict[int, float]:
-        """Passages scored by their best sentence's cosine: a passage's vector averages all
-        its sentences, so one relevant sentence in a long passage is diluted there."""
-        best = self.index.sentences.best_per_passage(vector)
+        """Passages scored by their best sentence's cosine (``cosines``: every sentence's with
+        the question): a passage's vector averages all its sentences, so one relevant
+        sentence in a long passage is diluted there."""
+        best = self.index.sentences.best_per_passage(cosines)
         if allowed is not None:
             masked = np.full_like(best, -np.inf)
             masked[allowed] = best[allowed]
