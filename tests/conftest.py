@@ -16,6 +16,7 @@ import pytest
 
 from idmqa.embedding import Encoder
 from idmqa.index import build_index
+from idmqa.schema import Passage
 from idmqa.service import QAService
 from idmqa.settings import Settings
 
@@ -23,6 +24,20 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 REPORT = CORPUS / "idm-28-2018-partenariats.fr.txt"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def make_passage(text: str, **fields: object) -> Passage:
+    """A passage for unit tests: a paragraph of document "d" at line 1, unless ``fields``
+    say otherwise."""
+    defaults: dict = {
+        "id": "d:1-1",
+        "document": "d",
+        "kind": "paragraph",
+        "lines": (1, 1),
+        "section": (),
+        "tokens": 1,
+    }
+    return Passage(text=text, **{**defaults, **fields})
 
 
 @pytest.fixture(scope="session")

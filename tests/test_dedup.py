@@ -2,6 +2,7 @@ import numpy as np
 
 from idmqa.dedup import duplicate_groups
 from idmqa.schema import Passage
+from tests.conftest import make_passage
 
 QUOTE = (
     "le pacte mondial est un nouveau point de référence pour la coopération "
@@ -11,17 +12,7 @@ QUOTE = (
 
 
 def _p(pid: str, text: str, language: str = "fr", part: int = 0) -> Passage:
-    return Passage(
-        id=pid,
-        document="d",
-        kind="paragraph",
-        text=text,
-        lines=(1, 1),
-        section=(),
-        tokens=1,
-        language=language,
-        part=part,
-    )
+    return make_passage(text, id=pid, language=language, part=part)
 
 
 def test_repeated_quote_is_grouped_with_its_first_occurrence() -> None:

@@ -5,12 +5,11 @@ import pytest
 
 from idmqa.evaluation import Question, evaluate, gold_rank, load_questions, metrics
 from idmqa.schema import Passage
+from tests.conftest import make_passage
 
 
 def _p(text: str) -> Passage:
-    return Passage(
-        id=text[:5], document="d", kind="paragraph", text=text, lines=(1, 1), section=(), tokens=1
-    )
+    return make_passage(text, id=text[:5])
 
 
 def test_gold_rank_normalises_apostrophes_case_and_whitespace() -> None:

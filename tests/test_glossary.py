@@ -1,17 +1,10 @@
 from idmqa.glossary import Glossary, acronym_expansions, expand_acronyms
 from idmqa.schema import Passage
+from tests.conftest import make_passage
 
 
 def _abbreviations(text: str) -> Passage:
-    return Passage(
-        id="d:1-2",
-        document="d",
-        kind="abbreviations",
-        text=text,
-        lines=(1, 2),
-        section=(),
-        tokens=1,
-    )
+    return make_passage(text, id="d:1-2", kind="abbreviations", lines=(1, 2))
 
 
 def test_english_terms_map_to_the_french_forms() -> None:
