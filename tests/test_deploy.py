@@ -21,15 +21,15 @@ import psutil
 import pytest
 import yaml
 
-from idmqa.embedding import Encoder
+from idmqa.model.encoder import Encoder
 from idmqa.index import build_index, load_index
-from idmqa.search import Filters
+from idmqa.retrieval.search import Filters
 from idmqa.service import QAService
 from idmqa.settings import Settings
-from idmqa.vectors import flat_vectors, search_dense
-from idmqa.workers import MIN_UPTIME
+from idmqa.index.dense import flat_vectors, search_dense
+from idmqa.cli.workers import MIN_UPTIME
 
-from .conftest import ROOT, free_port, wait_ready
+from tests.helpers import ROOT, free_port, wait_ready
 
 NOTE_A = """NOTE A
 
@@ -261,7 +261,7 @@ def test_workers_stop_when_their_supervisor_is_killed(
 def test_stuck_workers_are_killed_after_the_grace_period(
     settings: Settings, manifest: dict, tmp_path: Path
 ) -> None:
-    from idmqa.workers import STOP_GRACE
+    from idmqa.cli.workers import STOP_GRACE
 
     with _two_workers_ready(settings, tmp_path) as (proc, workers):
         for worker in workers:
@@ -272,7 +272,7 @@ def test_stuck_workers_are_killed_after_the_grace_period(
 
 
 def test_workers_call_the_encoder_single_threaded() -> None:
-    from idmqa.workers import worker_settings
+    from idmqa.cli.workers import worker_settings
 
     # a thread pool made before the fork would be lost in the workers
     assert worker_settings(Settings(threads=0)).threads == 1
@@ -285,7 +285,7 @@ def test_workers_sockets_get_tcp_nodelay() -> None:
     import asyncio
     import socket
 
-    from idmqa.workers import reuseport_socket
+    from idmqa.cli.workers import reuseport_socket
 
     async def check() -> int:
         listening = reuseport_socket("127.0.0.1", 0, listen=True)

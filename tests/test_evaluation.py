@@ -5,7 +5,7 @@ import pytest
 
 from idmqa.evaluation import Question, evaluate, gold_rank, load_questions, metrics
 from idmqa.schema import Passage
-from tests.conftest import make_passage
+from tests.helpers import make_passage
 
 
 def _p(text: str) -> Passage:

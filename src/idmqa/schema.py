@@ -69,3 +69,32 @@ class Passage:
     footnote_refs: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
     speakers: tuple[str, ...] = ()  # person ids whose statements the passage reports
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """A person whose statement a passage reports."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a passage comes from, precisely enough to check it in the source."""
+
+    document: str
+    title: str
+    section: str  # the section path, joined with " › "
+    kind: str
+    lines: tuple[int, int]  # 1-based first and last source lines
+    speakers: tuple[Speaker, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PassageInContext:
+    """A passage with the ids of its neighbours in the same document (None at either end)."""
+
+    passage: Passage
+    previous: str | None
+    next: str | None

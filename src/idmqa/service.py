@@ -1,42 +1,46 @@
 """The question-answering core used by both the HTTP API and the CLI.
 
-It ties together the encoder, the loaded index and the searcher, and turns hits into
-cited answers. It knows nothing of HTTP.
+It ties together the question encoder, the loaded index and the searcher, and offers what
+callers need — answers, citations, passages in context, documents, people — as typed
+records. It knows nothing of HTTP or JSON, and imports nothing of index building: serving
+reads a published build and embeds questions with the ONNX export, without torch.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
 import unicodedata
-from dataclasses import dataclass
+from typing import Protocol
 
-from threadpoolctl import threadpool_limits
+import numpy as np
 
-from idmqa.embedding import Encoder
-from idmqa.index import IndexUnavailable, LoadedIndex, build_index, load_index
-from idmqa.people import People, Person
-from idmqa.schema import Passage
-from idmqa.search import Filters, Searcher, SearchResult
+from idmqa.index.store import LoadedIndex, load_index
+from idmqa.people.model import People, Person
+from idmqa.retrieval.search import Filters, Searcher, SearchResult
+from idmqa.schema import Citation, Passage, PassageInContext, Speaker
 from idmqa.settings import Settings
 
-log = logging.getLogger(__name__)
 
+class QuestionEncoder(Protocol):
+    """What the service needs of an encoder (:mod:`idmqa.model.query`, or the build-time one)."""
 
-@dataclass(frozen=True, slots=True)
-class Citation:
-    """Where a passage comes from, precisely enough to check it in the source."""
+    name: str
+    fingerprint: str
 
-    document: str
-    title: str
-    section: str
-    kind: str
-    lines: tuple[int, int]
-    speakers: tuple[dict[str, str], ...] = ()  # {"id", "name"} of the people it quotes
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def count_query_tokens(self, text: str) -> int: ...
 
 
 class InvalidQuestion(ValueError):
     """A question that cannot be searched; the message says why."""
+
+
+class InvalidFilter(ValueError):
+    """A filter that names nothing of the index; ``field`` is the filter's name."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"filters.{field}: {message}")
+        self.field = field
 
 
 #: Control characters a question may contain (everything else in Cc/Cs is refused).
@@ -62,20 +66,26 @@ def check_question(question: str, max_chars: int) -> str:
 class QAService:
     """Answers questions over a built index with cited passages."""
 
-    def __init__(self, settings: Settings, encoder: Encoder, index: LoadedIndex | None = None):
+    def __init__(
+        self, settings: Settings, encoder: QuestionEncoder, index: LoadedIndex | None = None
+    ):
         self.settings = settings
         self.encoder = encoder
-        index = index or load_index(
+        self._index = index or load_index(
             settings.index_dir, encoder.name, encoder.fingerprint, mmap=settings.mmap_index
         )
-        self.index = index
-        self.searcher = Searcher(index, lambda q: encoder.encode_queries([q])[0], settings)
+        self._searcher = Searcher(self._index, lambda q: encoder.encode_queries([q])[0], settings)
+        self._kinds = frozenset(p.kind for p in self._index.passages)
+        self._languages = frozenset(p.language for p in self._index.passages)
+
+    # ------------------------------------------------------------------ questions
 
     def ask(
         self, question: str, k: int | None = None, filters: Filters | None = None
     ) -> SearchResult:
-        """Best passages for ``question``."""
-        return self.searcher.search(question, k or self.settings.default_k, filters)
+        """Best passages for ``question`` (``k`` capped at ``settings.max_k``)."""
+        k = min(k or self.settings.default_k, self.settings.max_k)
+        return self._searcher.search(question, k, filters)
 
     def checked_question(self, question: str) -> str:
         """The question ready to search, or :class:`InvalidQuestion` saying what is wrong."""
@@ -88,9 +98,66 @@ class QAService:
             )
         return question
 
+    def filters(
+        self,
+        document: str | None = None,
+        kinds: tuple[str, ...] = (),
+        speaker: str | None = None,
+        language: str | None = None,
+    ) -> Filters:
+        """Filters checked against the index, or :class:`InvalidFilter` naming the field."""
+        if document and document not in self._index.documents:
+            known = ", ".join(sorted(self._index.documents))
+            raise InvalidFilter("document", f"unknown document {document!r} (known: {known})")
+        unknown = [k for k in kinds if k not in self._kinds]
+        if unknown:
+            raise InvalidFilter("kind", f"unknown kind(s) {unknown} (known: {self.kinds})")
+        person_id = None
+        if speaker:
+            person = self.person(speaker)
+            if person is None:
+                raise InvalidFilter(
+                    "speaker",
+                    f"unknown or ambiguous speaker {speaker!r} (see GET /speakers?q=… for ids)",
+                )
+            person_id = person.id
+        if language and language not in self._languages:
+            raise InvalidFilter(
+                "language", f"unknown language {language!r} (known: {self.languages})"
+            )
+        return Filters(document=document, kinds=kinds, speaker=person_id, language=language)
+
+    # ------------------------------------------------------------------ passages
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        """The indexed documents by id: title, path, language, sha256, metadata."""
+        return self._index.documents
+
+    @property
+    def kinds(self) -> list[str]:
+        """The passage kinds present in the index."""
+        return sorted(self._kinds)
+
+    @property
+    def languages(self) -> list[str]:
+        """The passage languages present in the index."""
+        return sorted(self._languages)
+
+    @property
+    def passage_count(self) -> int:
+        """Number of indexed passages."""
+        return len(self._index.passages)
+
+    def passage(self, passage_id: str) -> PassageInContext | None:
+        """A passage by id with its neighbours' ids, or None."""
+        found = self._searcher.passage(passage_id)
+        return None if found is None else PassageInContext(*found)
+
     def citation(self, passage: Passage) -> Citation:
         """The citation of a passage: document, title, section path, kind, line range."""
-        doc = self.index.documents.get(passage.document, {})
+        doc = self._index.documents.get(passage.document, {})
+        people = self._index.people
         return Citation(
             document=passage.document,
             title=str(doc.get("title", passage.document)),
@@ -98,106 +165,50 @@ class QAService:
             kind=passage.kind,
             lines=passage.lines,
             speakers=tuple(
-                {"id": p.id, "name": p.name}
+                Speaker(p.id, p.name)
                 for pid in passage.speakers
-                if (p := self.index.people.get(pid)) is not None
+                if (p := people.get(pid)) is not None
             ),
         )
+
+    # ------------------------------------------------------------------ people
 
     @property
     def people(self) -> People:
         """The people named in the corpus (who said what)."""
-        return self.index.people
+        return self._index.people
 
     def person(self, ref: str) -> Person | None:
         """A person by id, or by an unambiguous (partial) name; None if unknown."""
-        return self.index.people.resolve(ref)
+        return self._index.people.resolve(ref)
 
     def statements(self, person_id: str) -> list[Passage]:
         """Every passage reporting the person's statements, in document order."""
-        return [p for p in self.index.passages if person_id in p.speakers]
+        return [p for p in self._index.passages if person_id in p.speakers]
 
-    def passages_by_id(self, ids: list[str]) -> list[Passage]:
-        """Passages by id (unknown ids skipped), in the given order."""
-        found = (self.searcher.passage(i) for i in ids)
-        return [f[0] for f in found if f is not None]
-
-    def citation_json(self, passage: Passage) -> dict:
-        """The citation as JSON-ready data."""
-        c = self.citation(passage)
-        # by hand rather than dataclasses.asdict, whose deep copy costs more than the search
-        return {
-            "document": c.document,
-            "title": c.title,
-            "section": c.section,
-            "kind": c.kind,
-            "lines": list(c.lines),
-            "speakers": [dict(speaker) for speaker in c.speakers],
-        }
-
-    def answer_json(self, result: SearchResult) -> dict:
-        """A search result in the shape of the API's ``/ask`` response (CLI and API share it)."""
-        passages = [
-            {
-                "id": h.passage.id,
-                "rank": h.rank,
-                "score": round(h.score, 6),
-                "text": h.passage.text,
-                "tokens": h.passage.tokens,
-                "highlights": [list(span) for span in h.highlights],
-                "citation": self.citation_json(h.passage),
-            }
-            for h in result.hits
-        ]
-        return {
-            "question": result.question,
-            "language": result.language,
-            "passages": passages,
-            "answerable": result.answerable,
-            "confidence": result.confidence,
-            "took_ms": result.took_ms,
-        }
+    # ------------------------------------------------------------------ configuration
 
     def variant(self, **overrides: object) -> QAService:
         """The same model and index searched with other settings (to compare configurations)."""
         settings = self.settings.model_copy(update=overrides)
-        return QAService(settings, self.encoder, self.index)
+        return QAService(settings, self.encoder, self._index)
 
     @property
     def manifest(self) -> dict:
         """The manifest of the serving index."""
-        return self.index.manifest
+        return self._index.manifest
 
 
-def configure_threads(settings: Settings) -> None:
-    """Pin torch's intra-op threads so several workers don't oversubscribe the cores.
+def open_service(settings: Settings) -> QAService:
+    """Load the question encoder and the published index.
 
-    torch is never imported here: the serving path (ONNX question encoder) does without it,
-    and ``load_model`` applies the same setting when torch is loaded later; onnxruntime takes
-    ``settings.threads`` in :class:`idmqa.onnx_encoder.OnnxQueryEncoder`.
+    The ONNX encoder is the serving path; ``IDMQA_QUERY_ENCODER=torch`` loads the build-time
+    encoder (and with it torch) instead.
     """
-    # numpy's BLAS only ever multiplies one question vector by a few thousand sentence rows
-    # here: a second BLAS thread saves microseconds but, when the other core is busy, waits
-    # up to a scheduler slice to wake (measured: 0.02 ms → 7.8 ms per product under load).
-    threadpool_limits(1, user_api="blas")
-    torch = sys.modules.get("torch")
-    if settings.threads > 0 and torch is not None:
-        torch.set_num_threads(settings.threads)
-    if settings.threads > 0:
-        import faiss  # already loaded by idmqa.index; its OpenMP pool is per process
+    if settings.query_encoder == "torch":
+        from idmqa.model.encoder import Encoder
 
-        faiss.omp_set_num_threads(settings.threads)
+        return QAService(settings, Encoder(settings))
+    from idmqa.model.query import onnx_query_encoder
 
-
-def open_service(settings: Settings, build_if_missing: bool = False) -> QAService:
-    """Load the model and the index (building the index first if asked and absent)."""
-    configure_threads(settings)
-    encoder = Encoder(settings)
-    try:
-        return QAService(settings, encoder)
-    except IndexUnavailable as exc:
-        if not build_if_missing or (settings.index_dir / "CURRENT").exists():
-            raise
-        log.warning("%s; building it now", exc)
-        build_index(settings, encoder, progress=True)
-        return QAService(settings, encoder)
+    return QAService(settings, onnx_query_encoder(settings))

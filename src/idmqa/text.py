@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
@@ -14,6 +15,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
+#: Superscript digits (footnote markers in the report's text).
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 _FR_HINTS = frozenset(STOPWORDS_FRENCH) | {"quel", "quelle", "quels", "quelles", "qu", "est-ce"}
 _EN_HINTS = frozenset(STOPWORDS_EN) | {"what", "who", "which", "how", "why", "when", "did"}
@@ -50,3 +53,73 @@ def detect_language(text: str) -> str:
     fr = sum(w in _FR_HINTS for w in words) + 0.5 * bool(re.search(r"[éèêàçùôî]", text))
     en = sum(w in _EN_HINTS for w in words)
     return "en" if en > fr else "fr"
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    """Words after which a full stop does not end a sentence (``data/abbreviations.txt``)."""
+    lines = resources.files("idmqa").joinpath("data/abbreviations.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in lines.splitlines() if w.strip() and not w.startswith("#"))
+
+
+_SENT_END_RE = re.compile(rf"([.!?…]+)([\s]*[»”\"')\]*_{SUPERSCRIPT_DIGITS}]*)(?=\s+|$)")
+
+
+_ITEM_NUMBER_RE = re.compile(r"^\s*[-–•]?\s*\**(\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})$")
+
+
+def iter_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of a paragraph.
+
+    Splits after ``.``/``!``/``?``/``…`` followed by blank space and an upper-case
+    letter, digit, quote or bullet, but not after abbreviations (``M.``, ``Mme``,
+    ``art.``, ``p. ex.``, ``n°``…) or initials (``F.``). Line breaks inside the text
+    (lists, agenda rows) always end a sentence. Spans exclude surrounding blanks.
+    """
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    cuts: list[int] = []
+    for m in _SENT_END_RE.finditer(text):
+        end = m.end()
+        # what follows
+        rest = text[end:]
+        stripped = rest.lstrip()
+        if not stripped:
+            continue
+        nxt = stripped[0]
+        if not (nxt.isupper() or nxt.isdigit() or nxt in "«“\"'(*-–•[¿¡"):
+            continue
+        punct = m.group(1)
+        if punct == ".":
+            before = text[: m.start()]
+            wm = re.search(r"([\w°º]+)$", before)
+            word = wm.group(1) if wm else ""
+            wl = word.lower()
+            if wl in _abbreviations():
+                continue
+            if len(word) == 1 and word.isalpha() and word.isupper():
+                continue  # initial "F."
+            if re.search(r"\b[a-zA-Z]\.[a-zA-Z]$", before):
+                continue  # "p. ex" / "e.g" style inner dots
+            if word.isdigit() and nxt.isdigit():
+                continue
+            line_start = before.rfind("\n") + 1
+            if _ITEM_NUMBER_RE.match(before[line_start:]):
+                continue  # "7. Promouvoir…", "- a. Un pôle…": a list number, not a sentence
+        cuts.append(end)
+    for m in re.finditer(r"\n+", text):
+        cuts.append(m.start())
+        cuts.append(m.end())
+    cuts = sorted(set(c for c in cuts if 0 < c < n))
+    start = 0
+    for c in [*cuts, n]:
+        seg = text[start:c]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg.rstrip())
+        if trail > lead:
+            spans.append((start + lead, start + trail))
+        start = c
+    return spans

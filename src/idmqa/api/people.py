@@ -8,9 +8,9 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from idmqa.api.schemas import GUARDED_RESPONSES, CitationOut, Problem
+from idmqa.api.shaping import passage_json
 from idmqa.api.state import ServiceDep
-from idmqa.people import Person
-from idmqa.service import QAService
+from idmqa.people.model import Person
 
 router = APIRouter(tags=["speakers"])
 
@@ -63,7 +63,7 @@ class SpeakerDetail(SpeakerSummary):
     passages: list[StatementOut]
 
 
-def _summary(service: QAService, person: Person) -> dict:
+def _summary(person: Person) -> dict:
     return {
         "id": person.id,
         "name": person.name,
@@ -86,7 +86,7 @@ def list_speakers(
     people = service.people.search(q) if q and q.strip() else list(service.people)
     if not (q and q.strip()):
         people.sort(key=lambda p: (-len(p.statements), p.name))
-    rows = [SpeakerSummary(**_summary(service, p)) for p in people]
+    rows = [SpeakerSummary(**_summary(p)) for p in people]
     return SpeakerList(count=len(rows), speakers=rows)
 
 
@@ -103,16 +103,10 @@ def get_speaker(speaker_id: str, service: ServiceDep) -> SpeakerDetail:
             404, f"no speaker {speaker_id!r}: list ids with GET /speakers?q=<part of a name>"
         )
     statements = [
-        StatementOut(
-            id=p.id,
-            text=p.text,
-            tokens=p.tokens,
-            citation=CitationOut.model_validate(service.citation_json(p)),
-        )
-        for p in service.statements(person.id)
+        StatementOut.model_validate(passage_json(service, p)) for p in service.statements(person.id)
     ]
     return SpeakerDetail(
-        **_summary(service, person),
+        **_summary(person),
         aliases=person.aliases,
         agenda=[
             AgendaOut(

@@ -11,57 +11,31 @@ from idmqa.api.fastjson import JSONBytes
 from idmqa.api.guard import PASSAGES_HEADER
 from idmqa.api.schemas import (
     GUARDED_RESPONSES,
+    MAX_K,
     MAX_QUESTION_CHARS,
     AskFilters,
     AskRequest,
     AskResponse,
-    CitationOut,
     PassageDetail,
     Problem,
 )
+from idmqa.api.shaping import answer_json, passage_in_context_json
 from idmqa.api.state import ServiceDep
-from idmqa.search import Filters
-from idmqa.service import InvalidQuestion, QAService
+from idmqa.retrieval.search import Filters
+from idmqa.service import InvalidFilter, InvalidQuestion, QAService
 
 router = APIRouter()
-
-
-def _citation(service: QAService, passage) -> CitationOut:
-    return CitationOut.model_validate(service.citation_json(passage))
 
 
 def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
     if given is None:
         return None
-    if given.document and given.document not in service.index.documents:
-        known = ", ".join(sorted(service.index.documents))
-        raise HTTPException(
-            422, f"filters.document: unknown document {given.document!r} (known: {known})"
+    try:
+        return service.filters(
+            given.document, tuple(given.kind or ()), given.speaker, given.language
         )
-    kinds = tuple(given.kind or ())
-    known_kinds = {p.kind for p in service.index.passages}
-    unknown = [k for k in kinds if k not in known_kinds]
-    if unknown:
-        raise HTTPException(
-            422, f"filters.kind: unknown kind(s) {unknown} (known: {sorted(known_kinds)})"
-        )
-    speaker = None
-    if given.speaker:
-        person = service.person(given.speaker)
-        if person is None:
-            raise HTTPException(
-                422,
-                f"filters.speaker: unknown or ambiguous speaker {given.speaker!r} "
-                "(see GET /speakers?q=… for ids)",
-            )
-        speaker = person.id
-    if given.language and given.language not in (
-        languages := sorted(set(service.searcher.languages.tolist()))
-    ):
-        raise HTTPException(
-            422, f"filters.language: unknown language {given.language!r} (known: {languages})"
-        )
-    return Filters(document=given.document, kinds=kinds, speaker=speaker, language=given.language)
+    except InvalidFilter as exc:
+        raise HTTPException(422, str(exc)) from exc
 
 
 def _answer(service: QAService, request: AskRequest, field: str) -> Response:
@@ -69,12 +43,12 @@ def _answer(service: QAService, request: AskRequest, field: str) -> Response:
         question = service.checked_question(request.question)
     except InvalidQuestion as exc:
         raise HTTPException(422, f"{field}: {exc}") from exc
+    if request.k is not None and request.k > service.settings.max_k:
+        raise HTTPException(422, f"k: at most {service.settings.max_k} (IDMQA_MAX_K)")
     result = service.ask(question, request.k, _filters(service, request.filters))
-    # answer_json is already the AskResponse shape (the API tests check it against the schema):
-    # serialising it once, instead of validating it into models and serialising those, saves
-    # a good part of the framework's CPU per request.
+    # Serialised once, without validating into response models (see idmqa.api.shaping).
     return JSONBytes(
-        service.answer_json(result),
+        answer_json(service, result),
         headers={PASSAGES_HEADER.decode(): str(len(result.hits))},
     )
 
@@ -96,7 +70,7 @@ def ask(body: AskRequest, service: ServiceDep) -> Response:
 def ask_get(
     service: ServiceDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
-    k: Annotated[int, Query(ge=1, le=50)] = 5,
+    k: Annotated[int | None, Query(ge=1, le=MAX_K)] = None,
 ) -> Response:
     """Same as ``POST /ask`` with the question in the query string."""
     return _answer(service, AskRequest.model_construct(question=q, k=k, filters=None), "q")
@@ -107,20 +81,12 @@ def ask_get(
     response_model=PassageDetail,
     responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
-def get_passage(passage_id: str, service: ServiceDep) -> PassageDetail:
+def get_passage(passage_id: str, service: ServiceDep) -> Response:
     """One passage by id, with the ids of the passages before and after it."""
-    found = service.searcher.passage(passage_id)
+    found = service.passage(passage_id)
     if found is None:
         raise HTTPException(404, f"no passage with id {passage_id!r}")
-    passage, previous, nxt = found
-    return PassageDetail(
-        id=passage.id,
-        text=passage.text,
-        tokens=passage.tokens,
-        citation=_citation(service, passage),
-        previous=previous,
-        next=nxt,
-    )
+    return JSONBytes(passage_in_context_json(service, found))
 
 
 @router.get("/health")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from idmqa.settings import Settings
+
 #: Hard upper bound of the schema; the configured limit (IDMQA_MAX_QUESTION_CHARS) applies too.
 MAX_QUESTION_CHARS = 10_000
+#: The schema's bounds of ``k``: the settings' defaults (IDMQA_MAX_K may lower the ceiling).
+MAX_K = Settings.model_fields["max_k"].default
+DEFAULT_K = Settings.model_fields["default_k"].default
 
 
 class AskFilters(BaseModel):
@@ -37,7 +42,12 @@ class AskRequest(BaseModel):
         description="The question, French or English (IDMQA_MAX_QUESTION_CHARS, default 1000, "
         "may lower the limit)",
     )
-    k: int = Field(5, ge=1, le=50, description="Number of passages (1–50)")
+    k: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_K,
+        description=f"Number of passages (1–{MAX_K}; default IDMQA_DEFAULT_K, {DEFAULT_K})",
+    )
     filters: AskFilters | None = None
 
 

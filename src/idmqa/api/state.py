@@ -35,7 +35,7 @@ class ServiceHolder:
     def _load(self) -> None:
         try:
             self.service = open_service(self.settings)
-            log.info("ready: %d passages", len(self.service.index.passages))
+            log.info("ready: %d passages", self.service.passage_count)
         except Exception as exc:  # surfaced through /ready, never crashes the server
             self.error = str(exc)
             log.error("index or model failed to load: %s", exc)

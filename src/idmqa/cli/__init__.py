@@ -1,0 +1,65 @@
+"""The ``idmqa`` command: index, serve, ask, eval, speakers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from idmqa.cli.commands import cmd_ask, cmd_eval, cmd_index, cmd_serve, cmd_speakers
+from idmqa.runtime import configure_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``idmqa`` command."""
+    parser = argparse.ArgumentParser(prog="idmqa", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("index", help="build or rebuild the index from corpus/")
+    serve = sub.add_parser("serve", help="run the HTTP API (builds the index first if missing)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the read-only index (default IDMQA_WORKERS, 1)",
+    )
+    ask = sub.add_parser("ask", help="print the best passages for a question")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("-k", type=int, help="passages to print (default IDMQA_DEFAULT_K)")
+    ask.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ev = sub.add_parser("eval", help="hit@k and MRR on a JSONL question set")
+    ev.add_argument("file")
+    ev.add_argument("--json", help="also write the metrics to this file")
+    ev.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="also evaluate a variant with this setting changed (repeatable), "
+        "e.g. --set rrf_k=60; prints both and the differences",
+    )
+    spk = sub.add_parser("speakers", help="list the people, or one person's statements")
+    spk.add_argument("name", nargs="*", help="a person id or (part of) a name")
+    return parser
+
+
+COMMANDS = {
+    "index": cmd_index,
+    "serve": cmd_serve,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "speakers": cmd_speakers,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    configure_logging(args.verbose)
+    from idmqa.index.store import IndexUnavailable
+    from idmqa.model.exported import OnnxEncoderError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (IndexUnavailable, OnnxEncoderError, ValueError, FileNotFoundError) as exc:
+        print(f"idmqa {args.command}: {exc}", file=sys.stderr)
+        return 1

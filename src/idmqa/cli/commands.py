@@ -1,0 +1,231 @@
+"""The ``idmqa`` sub-commands. Each imports what it needs when it runs: ``serve``, ``ask``,
+``eval`` and ``speakers`` load a published index and never import index building."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from idmqa.settings import Settings, get_settings
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from idmqa.index.build import build_index
+    from idmqa.model.encoder import Encoder
+    from idmqa.runtime import configure_threads
+
+    settings = get_settings()
+    configure_threads(settings)
+    manifest = build_index(settings, Encoder(settings), progress=sys.stderr.isatty())
+    counts = manifest["counts"]
+    print(
+        f"indexed {counts['passages']} passages from {counts['documents']} document(s) "
+        f"in {manifest['seconds']} s with {manifest['model']} → {settings.index_dir}"
+    )
+    inc = manifest.get("incremental")
+    if inc:
+        docs, passages = inc["documents"], inc["passages"]
+        print(
+            f"documents: {docs['unchanged']} unchanged, {docs['changed']} changed, "
+            f"{docs['new']} new, {docs['removed']} removed; passages: {passages['reused']} "
+            f"reused, {passages['embedded']} embedded; sentences: "
+            f"{inc['sentences']['reused']} reused, {inc['sentences']['embedded']} embedded; "
+            f"dense index: {manifest.get('dense', {}).get('type', 'flat')}"
+        )
+    for problem in manifest["skipped"]:
+        print(f"skipped: {problem}", file=sys.stderr)
+    return 0
+
+
+def _prepare_index(settings: Settings) -> None:
+    """Build the index (and export the model) in a child process when they are missing, so
+    that the serving process never imports the build code, torch included."""
+    from idmqa.index.store import IndexUnavailable, check_index
+    from idmqa.model.exported import cached_fingerprint, export_is_current
+    from idmqa.model.store import model_fingerprint, model_path
+
+    model_dir = Path(model_path(settings))
+    fingerprint = cached_fingerprint(model_dir)
+    reason = None
+    if settings.query_encoder != "torch" and not (
+        fingerprint and export_is_current(model_dir, fingerprint)
+    ):
+        reason = "the model is not converted and exported yet"
+    elif not (settings.index_dir / "CURRENT").exists():
+        reason = "no index yet"
+    if reason:
+        print(f"{reason}: building it first (idmqa index)", file=sys.stderr)
+        if subprocess.run([sys.executable, "-m", "idmqa.cli", "index"], check=False).returncode:
+            raise IndexUnavailable("building the index failed (see above)")
+        fingerprint = cached_fingerprint(model_dir)
+    # Refuse a corrupt, truncated or mismatched index before listening, not after.
+    check_index(settings.index_dir, settings.model, fingerprint or model_fingerprint(model_dir))
+
+
+def _open_service(settings: Settings):
+    """The QA service for a command of this process (threads pinned first)."""
+    from idmqa.runtime import configure_threads
+    from idmqa.service import open_service
+
+    configure_threads(settings)
+    return open_service(settings)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from idmqa.api.app import create_app
+    from idmqa.runtime import configure_server_logging, configure_threads
+
+    settings = get_settings()
+    _prepare_index(settings)
+    workers = args.workers or settings.workers
+    host, port = args.host or settings.host, args.port or settings.port
+    options = {
+        "log_level": settings.log_level.lower(),
+        # idmqa.access writes one structured line per request (never the API key).
+        "access_log": False,
+        # On SIGTERM: stop accepting, let requests in flight finish for up to 10 s.
+        "timeout_graceful_shutdown": 10,
+    }
+    if workers > 1:
+        from idmqa.cli.workers import serve_workers, worker_settings
+
+        return serve_workers(worker_settings(settings), workers, host, port, options)
+    configure_server_logging(settings)
+    configure_threads(settings)
+    # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully; that
+    # orderly stop should exit 0, not "killed by signal".
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    uvicorn.run(create_app(settings), host=host, port=port, **options)
+    return 0
+
+
+_BOLD, _PLAIN = "\033[1m", "\033[0m"
+
+
+def _emphasise(text: str, spans: tuple[tuple[int, int], ...], tty: bool) -> str:
+    """Mark highlighted spans: bold on a terminal, ``**…**`` elsewhere."""
+    start_mark, end_mark = (_BOLD, _PLAIN) if tty else ("**", "**")
+    out, cursor = [], 0
+    for start, end in spans:
+        out += [text[cursor:start], start_mark, text[start:end], end_mark]
+        cursor = end
+    return "".join([*out, text[cursor:]])
+
+
+def _print_result(service, result, as_json: bool) -> None:
+    if as_json:
+        from idmqa.api.shaping import answer_json
+
+        print(json.dumps(answer_json(service, result), ensure_ascii=False, indent=2))
+        return
+    tty = sys.stdout.isatty()
+    print(f"[{result.language}] {result.question}  ({result.took_ms} ms)\n")
+    for hit in result.hits:
+        c = service.citation(hit.passage)
+        who = f"  speakers: {', '.join(s.name for s in c.speakers)}" if c.speakers else ""
+        print(
+            f"{hit.rank}. {c.title} — {c.section or '(no section)'} "
+            f"[{c.kind}, lines {c.lines[0]}–{c.lines[1]}]  score {hit.score:.4f}{who}"
+        )
+        body = _emphasise(hit.passage.text, hit.highlights, tty)
+        print(textwrap.indent(textwrap.fill(body, 100), "   "), end="\n\n")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from idmqa.service import InvalidQuestion, check_question
+
+    settings = get_settings()
+    try:
+        # Refuse a blank or malformed question before paying for loading the model and index;
+        # the token limit needs the model's tokenizer, so it is checked once loaded.
+        question = check_question(" ".join(args.question), settings.max_question_chars)
+        service = _open_service(settings)
+        question = service.checked_question(question)
+    except InvalidQuestion as exc:
+        print(f"idmqa ask: {exc}", file=sys.stderr)
+        return 2
+    _print_result(service, service.ask(question, args.k), args.json)
+    return 0
+
+
+def _parse_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from idmqa.evaluation import breakdown, evaluate, format_misses, format_table, load_questions
+
+    questions = load_questions(Path(args.file))
+    service = _open_service(get_settings())
+
+    def run(svc):
+        return evaluate(questions, lambda q: [h.passage for h in svc.ask(q, 10).hits])
+
+    outcomes = run(service)
+    table = breakdown(outcomes)
+    other = None
+    if args.set:
+        # Validate through the settings model so a typo'd key or value fails loudly.
+        overrides = _parse_overrides(args.set)
+        checked = Settings.model_validate({**service.settings.model_dump(), **overrides})
+        variant = service.variant(**{k: getattr(checked, k) for k in overrides})
+        other = breakdown(run(variant))
+        print(f"variant: {' '.join(args.set)}")
+    print(format_table(table, other))
+    print(format_misses(outcomes, k=5))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"base": table, "variant": other} if other else table, indent=2)
+        )
+    return 0
+
+
+def cmd_speakers(args: argparse.Namespace) -> int:
+    service = _open_service(get_settings())
+    name = " ".join(args.name).strip()
+    if not name:
+        people = sorted(service.people, key=lambda p: (-len(p.statements), p.name))
+        for p in people:
+            role = p.roles[0] if p.roles else ""
+            print(f"{p.id:<34} {p.name:<30} {len(p.statements):>3} statement(s)  {role[:70]}")
+        print(f"\n{len(people)} people")
+        return 0
+    person = service.person(name)
+    if person is None:
+        matches = service.people.search(name)
+        if not matches:
+            print(f"idmqa speakers: nobody matches {name!r}", file=sys.stderr)
+            return 1
+        print(f"{name!r} is ambiguous:", file=sys.stderr)
+        for p in matches:
+            print(f"  {p.id:<34} {p.name}", file=sys.stderr)
+        return 1
+    print(f"{person.name}  [{person.id}]")
+    for role in person.roles:
+        print(f"  role: {role}")
+    if person.countries:
+        print(f"  countries: {', '.join(person.countries)}")
+    if person.workshops:
+        print(f"  workshops: {' / '.join(person.workshops)}")
+    for a in person.agenda:
+        print(f"  agenda: {a.role} — {a.workshop}, {a.day}, {a.time}: {a.session[:80]}")
+    statements = service.statements(person.id)
+    print(f"\n{len(statements)} statement(s):\n")
+    for n, passage in enumerate(statements, 1):
+        c = service.citation(passage)
+        print(f"{n}. {c.section or '(no section)'} [{c.kind}, lines {c.lines[0]}–{c.lines[1]}]")
+        print(textwrap.indent(textwrap.fill(passage.text, 100), "   "), end="\n\n")
+    return 0

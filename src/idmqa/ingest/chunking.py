@@ -1,0 +1,177 @@
+"""Turn parsed blocks into indexed passages that fit the embedding model's window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from idmqa.schema import Block, Document, Passage
+from idmqa.text import detect_language, iter_sentences
+from idmqa.tokens import count_tokens
+
+#: Bump when the chunking changes, so the manifest tells stale indexes apart.
+CHUNKER_VERSION = "3"
+
+#: Blocks that carry no retrievable content of their own.
+SKIPPED_KINDS = frozenset({"heading", "cover"})
+
+TokenCounter = Callable[[str], int]
+
+
+def _windows(text: str, fits: Callable[[str], bool], overlap: int) -> list[tuple[int, int]]:
+    """Character spans covering ``text`` by whole sentences, each span fitting the model.
+
+    Consecutive windows share ``overlap`` sentences so a statement cut at a window
+    edge is still whole in one of them.
+    """
+    sentences = iter_sentences(text) or [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(sentences):
+        end = start + 1
+        while end < len(sentences) and fits(text[sentences[start][0] : sentences[end][1]]):
+            end += 1
+        spans.append((sentences[start][0], sentences[end - 1][1]))
+        if end >= len(sentences):
+            break
+        start = max(end - overlap, start + 1)
+    return spans
+
+
+def _line_of(fragment: str, lines: Sequence[str], first: int, last: int, default: int) -> int:
+    """1-based source line (within ``first..last``) that contains ``fragment``."""
+    probe = fragment.strip()[:60]
+    for number in range(first, last + 1):
+        if probe and probe in lines[number - 1]:
+            return number
+    return default
+
+
+def chunk_block(
+    doc: Document,
+    block: Block,
+    source_lines: Sequence[str],
+    count_model_tokens: TokenCounter,
+    max_tokens: int,
+    overlap: int,
+) -> list[Passage]:
+    """One passage for a block that fits the model, several overlapping ones otherwise."""
+    first, last = block.lines
+    base_id = f"{doc.id}:{first}-{last}"
+    context = section_context(block.section)
+
+    def fits(text: str) -> bool:
+        return count_model_tokens(with_context(context, text)) <= max_tokens
+
+    spans = [(0, len(block.text))] if fits(block.text) else _windows(block.text, fits, overlap)
+    passages = []
+    for part, (start, end) in enumerate(spans):
+        text = block.text[start:end]
+        if len(spans) > 1:
+            lo = _line_of(text, source_lines, first, last, first)
+            hi = _line_of(text[-60:], source_lines, lo, last, last)
+            lines, pid = (lo, hi), f"{base_id}:{part}"
+        else:
+            lines, pid = block.lines, base_id
+        passages.append(
+            Passage(
+                id=pid,
+                document=doc.id,
+                kind=block.kind,
+                text=text,
+                lines=lines,
+                section=block.section,
+                tokens=count_tokens(text),
+                language=detect_language(text),
+                part=part,
+                footnote_refs=block.footnote_refs,
+                meta=dict(block.meta),
+            )
+        )
+    return passages
+
+
+#: Blocks this short hold a title, a date or a venue rather than an answer of their own.
+FRAGMENT_WORDS = 8
+_MERGEABLE = frozenset({"paragraph", "front_matter"})
+
+
+def _is_fragment(block: Block) -> bool:
+    return block.kind in _MERGEABLE and len(block.text.split()) < FRAGMENT_WORDS
+
+
+def _introduces(block: Block) -> bool:
+    # "On peut entendre par gouvernance mondiale :" announces the block after it.
+    return (
+        block.kind in _MERGEABLE
+        and len(block.text.split()) < 2 * FRAGMENT_WORDS
+        and (block.text.rstrip().endswith(":"))
+    )
+
+
+def _merge(first: Block, second: Block) -> Block:
+    return replace(
+        second,
+        text=f"{first.text}\n{second.text}",
+        lines=(first.lines[0], second.lines[1]),
+        section=first.section,
+        footnote_refs=tuple(dict.fromkeys(first.footnote_refs + second.footnote_refs)),
+        meta={**second.meta, **first.meta},
+    )
+
+
+def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
+    """Join runs of title/date/venue fragments, and lead-in lines with what they introduce.
+
+    Alone, such fragments match many questions while answering none.
+    """
+    merged: list[Block] = []
+    for block in blocks:
+        previous = merged[-1] if merged else None
+        joinable = (
+            previous is not None
+            and previous.section == block.section
+            and block.kind in _MERGEABLE
+            and (_introduces(previous) or (_is_fragment(previous) and _is_fragment(block)))
+        )
+        if joinable:
+            merged[-1] = _merge(previous, block)
+        else:
+            merged.append(block)
+    return merged
+
+
+def chunk_document(
+    doc: Document,
+    blocks: Sequence[Block],
+    count_model_tokens: TokenCounter,
+    max_tokens: int,
+    overlap: int = 1,
+) -> list[Passage]:
+    """All passages of a document, in document order."""
+    source_lines = doc.text.split("\n")
+    passages: list[Passage] = []
+    indexable = [b for b in blocks if b.kind not in SKIPPED_KINDS and b.text.strip()]
+    for block in merge_fragments(indexable):
+        passages.extend(
+            chunk_block(doc, block, source_lines, count_model_tokens, max_tokens, overlap)
+        )
+    return passages
+
+
+def section_context(section: Sequence[str]) -> str:
+    """The nearest section titles, as a reader sees them above a paragraph."""
+    return " › ".join(section[-2:])
+
+
+def with_context(context: str, text: str) -> str:
+    """``text`` preceded by its section context, when there is one."""
+    return f"{context}\n{text}" if context else text
+
+
+def embedding_text(passage: Passage) -> str:
+    """What the model embeds and BM25 analyses: the passage with its section context.
+
+    The section gives short or elliptic paragraphs the context a reader has.
+    """
+    return with_context(section_context(passage.section), passage.text)

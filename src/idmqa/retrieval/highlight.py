@@ -1,0 +1,45 @@
+"""Sentence-level evidence: which sentences of a passage best match the question.
+
+Sentences are embedded once at index time (:mod:`idmqa.index.sentences`), so highlighting
+a hit costs a few dot products with the question vector the search computed anyway.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from idmqa.index.sentences import SentenceStore
+from idmqa.text import analyze
+
+#: A sentence is highlighted when it scores within this margin of the passage's best one.
+MARGIN = 0.015
+MAX_HIGHLIGHTS = 2
+#: Weight of the share of question terms a sentence contains, beside its cosine.
+LEXICAL_WEIGHT = 0.1
+
+
+@lru_cache(maxsize=16384)
+def _sentence_terms(sentence: str) -> frozenset[str]:
+    """The BM25 terms of a sentence (cached: the same hits recur across questions)."""
+    return frozenset(analyze(sentence))
+
+
+def highlights(
+    store: SentenceStore, passage_index: int, text: str, cosines: np.ndarray, terms: set[str]
+) -> list[tuple[int, int]]:
+    """Character spans of the best-matching sentences of one passage, in text order,
+    from the sentence ``cosines`` with the question and its BM25 ``terms``."""
+    lo, hi = store.offsets[passage_index], store.offsets[passage_index + 1]
+    if hi <= lo:
+        return []
+    scores = cosines[lo:hi].copy()
+    if terms:
+        for row in range(lo, hi):
+            _, start, end = store.spans[row]
+            found = terms.intersection(_sentence_terms(text[start:end]))
+            scores[row - lo] += LEXICAL_WEIGHT * len(found) / len(terms)
+    best = float(scores.max())
+    chosen = [r for r in np.argsort(-scores)[:MAX_HIGHLIGHTS] if scores[r] >= best - MARGIN]
+    return sorted((int(store.spans[lo + r][1]), int(store.spans[lo + r][2])) for r in chosen)

@@ -1,0 +1,82 @@
+"""Helpers shared by the tests: paths, a passage factory, a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from idmqa.schema import Passage
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+REPORT = CORPUS / "idm-28-2018-partenariats.fr.txt"
+DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def make_passage(text: str, **fields: object) -> Passage:
+    """A passage for unit tests: a paragraph of document "d" at line 1, unless ``fields``
+    say otherwise."""
+    defaults: dict = {
+        "id": "d:1-1",
+        "document": "d",
+        "kind": "paragraph",
+        "lines": (1, 1),
+        "section": (),
+        "tokens": 1,
+    }
+    return Passage(text=text, **{**defaults, **fields})
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    """``idmqa serve`` as a real uvicorn process on 127.0.0.1."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "idmqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Poll ``/ready`` until 200, failing early if the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read()}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{base} not ready after {timeout} s")
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str]) -> Iterator[str]:
+    """A real ``idmqa serve`` on a free port of 127.0.0.1 with ``env``; yields its base URL."""
+    port = free_port()
+    proc = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,0 +1,87 @@
+import itertools
+
+from idmqa.ingest.chunking import chunk_block, chunk_document, embedding_text
+from idmqa.schema import Block, Document
+
+
+def _doc(text: str) -> Document:
+    return Document(id="doc", path="doc.txt", title="Doc", language="fr", text=text, sha256="0")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def test_short_block_is_one_passage_with_its_lines_and_tokens() -> None:
+    text = "Première ligne.\n\nLe pacte mondial promeut de larges partenariats."
+    doc = _doc(text)
+    block = Block(
+        "paragraph", "Le pacte mondial promeut de larges partenariats.", (3, 3), ("INTRODUCTION",)
+    )
+    [passage] = chunk_block(doc, block, text.split("\n"), _words, 50, 1)
+    assert passage.id == "doc:3-3"
+    assert passage.lines == (3, 3)
+    assert passage.text == block.text
+    assert passage.tokens > 0
+    assert embedding_text(passage).startswith("INTRODUCTION\n")
+
+
+def test_long_block_is_split_at_sentences_within_the_limit_with_overlap() -> None:
+    sentences = [f"Phrase numéro {i} sur la migration et les partenariats." for i in range(30)]
+    text = " ".join(sentences)
+    doc = _doc(text)
+    passages = chunk_block(doc, Block("paragraph", text, (1, 1)), [text], _words, 40, 1)
+    assert len(passages) > 1
+    for p in passages:
+        assert _words(p.text) <= 40
+        assert p.text in text
+        assert p.text.endswith(".")
+        assert p.lines == (1, 1)
+    assert len({p.id for p in passages}) == len(passages)
+    # Each window repeats the last sentence of the one before it.
+    for a, b in itertools.pairwise(passages):
+        assert a.text.split(". ")[-1].rstrip(".") in b.text
+    covered = " ".join(p.text for p in passages)
+    assert all(s in covered for s in sentences)
+
+
+def test_headings_and_cover_are_not_indexed() -> None:
+    doc = _doc("x")
+    blocks = [
+        Block("cover", "LES MIGRATIONS DIALOGUE", (1, 1)),
+        Block("heading", "INTRODUCTION", (2, 2)),
+        Block("paragraph", "Texte.", (3, 3), ("INTRODUCTION",)),
+    ]
+    assert [p.kind for p in chunk_document(doc, blocks, _words, 50)] == ["paragraph"]
+
+
+def test_title_fragments_and_lead_in_lines_are_merged() -> None:
+    doc = _doc("x")
+    sec = ("ORDRE DU JOUR FINAL",)
+    blocks = [
+        Block("paragraph", "26 et 27 mars 2018", (1, 1), sec),
+        Block("paragraph", "Siège des Nations Unies, New York", (3, 3), sec),
+        Block("paragraph", "On peut entendre par gouvernance mondiale :", (5, 5), sec),
+        Block(
+            "paragraph",
+            "la somme des multiples manières dont les individus gèrent leurs affaires communes.",
+            (7, 7),
+            sec,
+        ),
+    ]
+    passages = chunk_document(doc, blocks, _words, 50)
+    assert [p.lines for p in passages] == [(1, 3), (5, 7)]
+    assert passages[0].text == "26 et 27 mars 2018\nSiège des Nations Unies, New York"
+
+
+def test_real_report_passages_fit_the_model(report_text: str, encoder) -> None:
+    from idmqa.ingest.parse import parse_document
+
+    doc = _doc(report_text)
+    passages = chunk_document(doc, parse_document(report_text), encoder.count_tokens, 480)
+    assert len(passages) > 300
+    assert max(encoder.count_tokens(embedding_text(p)) for p in passages) <= 512
+    lines = report_text.split("\n")
+    for p in passages:
+        first, last = p.lines
+        assert 1 <= first <= last <= len(lines)

@@ -1,0 +1,64 @@
+import pytest
+
+from idmqa.retrieval.search import Filters
+from idmqa.service import QAService
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "En quelle année l'OIM a-t-elle lancé le Dialogue international sur la migration ?",
+            "en 2001",
+        ),
+        ("When was the New York Declaration for Refugees and Migrants adopted?", "septembre 2016"),
+    ],
+)
+def test_answer_passage_is_near_the_top_in_both_languages(
+    service: QAService, question: str, expected: str
+) -> None:
+    result = service.ask(question, 5)
+    assert any(expected in h.passage.text for h in result.hits)
+
+
+def test_hits_are_ranked_and_cited(service: QAService) -> None:
+    result = service.ask("Qu'est-ce que le fonds d'amorçage ?", 8)
+    assert [h.rank for h in result.hits] == list(range(1, 9))
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    citation = service.citation(result.hits[0].passage)
+    assert citation.title.startswith("Dialogue international sur la migration")
+    assert citation.lines[0] <= citation.lines[1]
+    assert result.language == "fr"
+
+
+def test_filters_restrict_kinds(service: QAService) -> None:
+    result = service.ask("Session on data in New York", 5, Filters(kinds=("agenda",)))
+    assert result.hits and all(h.passage.kind == "agenda" for h in result.hits)
+
+
+def test_passage_neighbours(service: QAService, loaded_index) -> None:
+    passages = loaded_index.passages
+    middle = passages[10]
+    found = service.passage(middle.id)
+    assert found.passage == middle
+    assert found.previous == passages[9].id and found.next == passages[11].id
+    assert service.passage("nope") is None
+
+
+def test_sentence_ranking_orders_passages_by_their_best_sentence(
+    service: QAService, searcher
+) -> None:
+    store = searcher.index.sentences
+    vector = service.encoder.encode_queries(["Combien d'orateurs ont réuni les ateliers ?"])[0]
+    ranking = searcher._sentence_ranking(store.cosines(vector), 5, None)
+    # computed here sentence by sentence, not with the store's own helper
+    best: dict[int, float] = {}
+    for (passage, _, _), sentence in zip(store.spans.tolist(), store.vectors, strict=True):
+        best[passage] = max(best.get(passage, -2.0), float(sentence @ vector))
+    expected = sorted(best.values(), reverse=True)[:5]
+    assert list(ranking.values()) == pytest.approx(expected, abs=1e-6)
+    assert all(best[i] == pytest.approx(score, abs=1e-6) for i, score in ranking.items())
+    captions = searcher.allowed(Filters(kinds=("caption",)))
+    restricted = searcher._sentence_ranking(store.cosines(vector), 5, captions)
+    assert restricted and set(restricted) <= set(captions.tolist())
