@@ -37,15 +37,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from idmqa.index import current_build  # noqa: E402
+from idmqa.index.dense import all_vectors, flat_vectors, read_dense, search_dense  # noqa: E402
+from idmqa.index.reuse import dense_index  # noqa: E402
+from idmqa.index.store import current_build  # noqa: E402
 from idmqa.settings import Settings  # noqa: E402
-from idmqa.vectors import (  # noqa: E402
-    all_vectors,
-    dense_index,
-    flat_vectors,
-    read_dense,
-    search_dense,
-)
 
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 
@@ -75,10 +70,10 @@ def real_questions(settings: Settings, limit: int) -> np.ndarray:
     """The dev questions embedded by the configured question encoder (empty if unavailable)."""
     if not DEV_SET.exists():
         return np.zeros((0, 384), np.float32)
-    from idmqa.embedding import Encoder
+    from idmqa.model.query import onnx_query_encoder
 
     questions = [json.loads(line)["question"] for line in DEV_SET.open() if line.strip()]
-    encoder = Encoder(settings)
+    encoder = onnx_query_encoder(settings)
     return encoder.encode_queries(questions[:limit])
 
 
@@ -95,7 +90,7 @@ def latency_ms(fn, queries: np.ndarray) -> tuple[float, float]:
 _MEMORY_PROBE = """
 import sys, numpy as np
 from pathlib import Path
-from idmqa.vectors import flat_vectors, read_dense
+from idmqa.index.dense import flat_vectors, read_dense
 def kb(field):
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from idmqa.service import InvalidQuestion, check_question
+
+from idmqa.retrieval.search import Filters
+from idmqa.schema import Citation, Speaker
+from idmqa.service import InvalidFilter, InvalidQuestion, check_question
 
 
 @pytest.mark.parametrize(
@@ -21,3 +24,42 @@ def test_bad_questions_say_what_is_wrong(question: str, message: str) -> None:
 
 def test_questions_are_stripped() -> None:
     assert check_question("  Qui ?\n", 10) == "Qui ?"
+
+
+def test_filters_are_checked_against_the_index(service) -> None:
+    assert service.filters(kinds=("agenda",), language="fr") == Filters(
+        kinds=("agenda",), language="fr"
+    )
+    assert service.filters(speaker="Louise Arbour").speaker == "louise-arbour"
+    refused = {
+        "document": {"document": "nope"},
+        "kind": {"kinds": ("poem",)},
+        "speaker": {"speaker": "Nobody Atall"},
+        "language": {"language": "xx"},
+    }
+    for field, given in refused.items():
+        with pytest.raises(InvalidFilter) as caught:
+            service.filters(**given)
+        assert caught.value.field == field and str(caught.value).startswith(f"filters.{field}:")
+
+
+def test_index_facts_the_api_needs(service) -> None:
+    assert {"paragraph", "agenda", "footnote"} <= set(service.kinds)
+    assert service.languages == ["en", "fr"]
+    assert list(service.documents) == ["idm-28-2018-partenariats.fr"]
+    assert service.passage_count == service.manifest["counts"]["passages"]
+
+
+def test_k_defaults_and_is_capped_by_the_settings(service) -> None:
+    assert len(service.ask("MiGOF").hits) == service.settings.default_k
+    capped = service.variant(max_k=2)
+    assert len(capped.ask("MiGOF", 10).hits) == 2
+
+
+def test_citations_are_typed_records(service) -> None:
+    statement = service.statements("louise-arbour")[0]
+    citation = service.citation(statement)
+    assert isinstance(citation, Citation) and Speaker("louise-arbour", "Louise Arbour") in (
+        citation.speakers
+    )
+    assert citation.lines == statement.lines and citation.section == " › ".join(statement.section)

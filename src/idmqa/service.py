@@ -178,6 +178,13 @@ class QAService:
         """The people named in the corpus (who said what)."""
         return self._index.people
 
+    def speakers(self, query: str | None = None) -> list[Person]:
+        """People matching ``query`` (name or organisation), best first; without one,
+        everyone, most quoted first."""
+        if query and query.strip():
+            return self._index.people.search(query)
+        return sorted(self._index.people, key=lambda p: (-len(p.statements), p.name))
+
     def person(self, ref: str) -> Person | None:
         """A person by id, or by an unambiguous (partial) name; None if unknown."""
         return self._index.people.resolve(ref)

@@ -164,3 +164,35 @@ def test_ask_answers_match_the_declared_schema(server: str, body: dict) -> None:
     answer = AskResponse.model_validate_json(response.content)
     assert len(answer.passages) <= body.get("k", 5)
     assert "x-idmqa-passages" not in response.headers
+
+
+def test_passage_answers_match_the_declared_schema(server: str) -> None:
+    from idmqa.api.schemas import PassageDetail
+
+    first = httpx.get(f"{server}/ask", params={"q": "Louise Arbour", "k": 1}, timeout=30).json()
+    response = httpx.get(f"{server}/passages/{first['passages'][0]['id']}", timeout=30)
+    assert response.status_code == 200
+    detail = PassageDetail.model_validate_json(response.content)
+    assert detail.citation.speakers and detail.previous and detail.next
+
+
+def test_k_above_the_configured_maximum_is_a_422(settings, manifest) -> None:
+    """IDMQA_MAX_K lowers the schema's ceiling; the answer names the field and the limit."""
+    from fastapi.testclient import TestClient
+
+    from idmqa.api.app import create_app
+
+    app = create_app(settings.model_copy(update={"max_k": 3, "rate_limit": ""}))
+    with TestClient(app) as client:
+        _wait_ready(client)
+        over = client.post("/ask", json={"question": "MiGOF", "k": 4})
+        assert over.status_code == 422 and over.json()["detail"].startswith("k: at most 3")
+        # the default k (5) is capped at the maximum too
+        assert len(client.get("/ask", params={"q": "MiGOF"}).json()["passages"]) == 3
+
+
+def _wait_ready(client, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get("/ready").status_code != 200:
+        assert time.monotonic() < deadline, "the app did not get ready"
+        time.sleep(0.2)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from idmqa.index import IndexUnavailable, build_index, current_build, load_index
+from idmqa.index.build import build_index
+from idmqa.index.store import IndexUnavailable, current_build, load_index
 from idmqa.settings import Settings
 
 

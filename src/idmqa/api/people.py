@@ -83,10 +83,7 @@ def list_speakers(
     ] = None,
 ) -> SpeakerList:
     """Everyone the report names, most quoted first; ``q`` filters by name or organisation."""
-    people = service.people.search(q) if q and q.strip() else list(service.people)
-    if not (q and q.strip()):
-        people.sort(key=lambda p: (-len(p.statements), p.name))
-    rows = [SpeakerSummary(**_summary(p)) for p in people]
+    rows = [SpeakerSummary(**_summary(p)) for p in service.speakers(q)]
     return SpeakerList(count=len(rows), speakers=rows)
 
 

@@ -197,7 +197,7 @@ def cmd_speakers(args: argparse.Namespace) -> int:
     service = _open_service(get_settings())
     name = " ".join(args.name).strip()
     if not name:
-        people = sorted(service.people, key=lambda p: (-len(p.statements), p.name))
+        people = service.speakers()
         for p in people:
             role = p.roles[0] if p.roles else ""
             print(f"{p.id:<34} {p.name:<30} {len(p.statements):>3} statement(s)  {role[:70]}")
@@ -205,7 +205,7 @@ def cmd_speakers(args: argparse.Namespace) -> int:
         return 0
     person = service.person(name)
     if person is None:
-        matches = service.people.search(name)
+        matches = service.speakers(name)
         if not matches:
             print(f"idmqa speakers: nobody matches {name!r}", file=sys.stderr)
             return 1

@@ -13,13 +13,10 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import faiss
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 #: Read flags for the dense index: flat codes memory-mapped in place, never written.
 MMAP_FLAGS = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 
 def dense_index(

@@ -1,5 +1,357 @@
-"""The people of the corpus at query time (temporary: split out of people.build)."""
+"""The people of an index at query time: the data model, name matching and lookups.
 
-from idmqa.people.build import AgendaAppearance, People, Person, asks_for_person
+Serving imports only this module of the package; building the people from a report is
+:mod:`idmqa.people.build`, which imports this module and never the reverse.
 
-__all__ = ["AgendaAppearance", "People", "Person", "asks_for_person"]
+:meth:`People.detect` finds the people a question names (full names, or capitalised
+surnames, with or without civility; accent-insensitive; French or English).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+__all__ = [
+    "AgendaAppearance",
+    "People",
+    "Person",
+    "asks_for_person",
+    "fold",
+    "name_tokens",
+    "same_person",
+]
+
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+#: Footnote calls glued to names and roles ("M. Swing¹") are not part of them.
+NO_SUPERSCRIPTS = str.maketrans("", "", SUPERSCRIPTS)
+
+
+def word_set(words: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\S+", words))
+
+
+#: Civilities and the gender they tell ("" when they tell none).
+CIVILITIES = {
+    "m.": "m",
+    "mm.": "m",
+    "mme": "f",
+    "mmes": "f",
+    "mlle": "f",
+    "dr": "",
+    "dr.": "",
+    "pr.": "",
+    "mr": "m",
+    "mr.": "m",
+    "mrs": "f",
+    "mrs.": "f",
+    "ms": "f",
+    "ms.": "f",
+    "monsieur": "m",
+    "madame": "f",
+}
+CIVILITY = r"(?:M\.|MM\.|Mmes|Mme|Mlle|Dr\.?|Pr\.|Mrs\.?|Mr\.?|Ms\.?|Monsieur|Madame)"
+TOKEN_RE = re.compile(r"[\w'’-]+", re.UNICODE)
+
+#: Capitalised words that are not names (sentence openers after an abbreviation…).
+NOT_NAMES = word_set(
+    """le la les l un une des ce cette ces il elle ils elles nous vous on en dans pour par
+    selon comme bien alors mais et ou si lors au aux du de d the a an and in on of for it
+    conformément ainsi enfin toutefois cependant"""
+)
+#: Question words that open a question with a capital and may also be surnames.
+_EN_FR_WORDS = frozenset({"what", "who", "how", "why", "when", "which", "quel", "quelle", "qui"})
+#: Role words too common to tell two people apart.
+_GENERIC_ROLE_WORDS = word_set(
+    """directeur directrice general generale adjoint adjointe representant representante
+    permanent permanente secretaire president presidente chef membre charge chargee des les
+    aupres nations unies bureau ministere affaires etrangeres organisation internationale
+    pour dans avec sur international internationale programme division"""
+)
+
+#: Questions whose answer is a person ("Who opened…", "Qui a présidé…", "Which minister…",
+#: "Quel intervenant…"). "who" and "qui" are also relative pronouns ("the man who…", "les
+#: pays qui…"), so they count only first, after a comma, a conjunction ("and who…"), "tell
+#: me who…", or a preposition ("by whom", "par qui").
+_ASKS_FOR_PERSON = re.compile(
+    r"(?:^|[,;:]|\b(?:and|but|me|us|by|to|with|of))\W*(?:who|whom|whose)\b"
+    r"|(?:^|[,;:]|\b(?:et|mais|par|à|avec|de|pour))\W*qui\b"
+    r"|\b(?:which|what) (?:speaker|minister|ambassador|representative|person|official|"
+    r"moderator|panellist|panelist|presenter)s?\b"
+    r"|\bquel(?:le)?s? (?:intervenant|orat(?:eur|rice)|ministre|ambassad(?:eur|rice)|"
+    r"représentant|personne|modérat(?:eur|rice)|responsable)e?s?\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_person(question: str) -> bool:
+    """True when ``question`` asks who (did, said, moderated…) rather than what."""
+    return bool(_ASKS_FOR_PERSON.search(question))
+
+
+# --------------------------------------------------------------------------- names
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, typographic apostrophes unified: ``"Schülz"`` → ``"schulz"``."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def clean_name(name: str) -> str:
+    name = name.translate(NO_SUPERSCRIPTS)
+    return re.sub(r"\s+", " ", name).strip(" ,.;:")
+
+
+def civility_gender(civility: str) -> str:
+    """``"Mme"`` → ``"f"``; ``""`` for a civility that tells no gender."""
+    return CIVILITIES.get(civility.lower(), "")
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """Folded name tokens without initials: ``"Susan F. Martin"`` → ``("susan", "martin")``."""
+    out = []
+    for tok in TOKEN_RE.findall(fold(clean_name(name))):
+        tok = tok.strip("'-")
+        if len(tok) <= 1 or (len(tok) == 2 and tok.endswith(".")):
+            continue
+        out.append(tok)
+    return tuple(out)
+
+
+@lru_cache(maxsize=16384)
+def _first_name_token(word: str) -> str:
+    """The name token of one question word, "" if none (cached: questions share words)."""
+    tokens = name_tokens(word)
+    return tokens[0] if tokens else ""
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(clean_name(name))).strip("-")
+
+
+def similar(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8)
+
+
+def _subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
+    it = iter(long)
+    return all(any(t == u for u in it) for t in short)
+
+
+def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Do two full names (token tuples, ≥ 2 tokens each) designate the same person?"""
+    if len(a) < 2 or len(b) < 2:
+        return False
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if short[-1] == long[-1] and _subsequence(short, long):
+        return True  # "Habib Nadir" / "El Habib Nadir", "William Swing" / "William Lacy Swing"
+    if len(a) == len(b) and all(similar(x, y) for x, y in zip(a, b, strict=True)):
+        return sum(x == y for x, y in zip(a, b, strict=True)) >= 1  # Ranieri/Raniero Guerra
+    return False
+
+
+# --------------------------------------------------------------------------- persons
+
+
+@dataclass(slots=True)
+class AgendaAppearance:
+    """A person's row in an agenda."""
+
+    role: str  # moderator, speaker, presenter, introduction, chair
+    title: str  # the person's role as the agenda writes it
+    workshop: str
+    day: str
+    time: str
+    session: str
+    passage: str  # id of the agenda passage (filled once passages exist)
+    lines: tuple[int, int]
+
+
+@dataclass(eq=False)
+class Person:
+    """One person named in the corpus."""
+
+    id: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    gender: str = ""  # "m", "f" or "" (from the civilities used)
+    roles: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    workshops: list[str] = field(default_factory=list)
+    agenda: list[AgendaAppearance] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)  # caption passage ids
+    statements: list[str] = field(default_factory=list)  # passage ids, document order
+    mentions: list[str] = field(default_factory=list)  # passages naming the person at all
+    sources: list[str] = field(default_factory=list)  # agenda / caption / narrative
+
+    @property
+    def tokens(self) -> list[tuple[str, ...]]:
+        return [name_tokens(a) for a in self.aliases]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, row: dict) -> Person:
+        agenda = [
+            AgendaAppearance(**{**a, "lines": tuple(a["lines"])}) for a in row.get("agenda", [])
+        ]
+        return cls(**{**row, "agenda": agenda})
+
+
+def context_words(p: Person) -> set[str]:
+    """The distinctive words of a person's roles and countries, to tell namesakes apart."""
+    words = set()
+    for text in [*p.roles, *p.countries]:
+        for w in TOKEN_RE.findall(fold(text)):
+            w = w.split("'")[-1]
+            if len(w) >= 3 and w not in _GENERIC_ROLE_WORDS:
+                words.add(w)
+    return words
+
+
+def _may_be_surname(word: str, token: str, opens: bool) -> bool:
+    """Can a lone question word be a surname? Capitalised, not a common word, and not a
+    question word that ``opens`` the question ("Who…", "Quel…")."""
+    if not word[:1].isupper() or len(token) < 3 or token in NOT_NAMES:
+        return False
+    return not (opens and fold(word) in _EN_FR_WORDS)
+
+
+class People:
+    """The people of an index, with lookups by id, name, organisation and question."""
+
+    def __init__(self, persons: Iterable[Person], workshops: Sequence[str] = ()) -> None:
+        self.persons = list(persons)
+        self.workshops = list(workshops)
+        self.by_id = {p.id: p for p in self.persons}
+        self._surnames: dict[tuple[str, ...], list[Person]] = defaultdict(list)
+        self._full: dict[tuple[str, ...], Person] = {}
+        for p in self.persons:
+            for toks in {t for t in p.tokens if t}:
+                if len(toks) >= 2:
+                    self._full.setdefault(toks, p)
+                for k in range(1, len(toks)):
+                    suffix = toks[k:]
+                    if p not in self._surnames[suffix]:
+                        self._surnames[suffix].append(p)
+                if len(toks) == 1 and p not in self._surnames[toks]:
+                    self._surnames[toks].append(p)
+
+    def __len__(self) -> int:
+        return len(self.persons)
+
+    def __iter__(self) -> Iterator[Person]:
+        return iter(self.persons)
+
+    def get(self, person_id: str) -> Person | None:
+        return self.by_id.get(person_id)
+
+    def to_json(self) -> dict:
+        return {"workshops": self.workshops, "people": [p.to_json() for p in self.persons]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> People:
+        return cls([Person.from_json(r) for r in data.get("people", [])], data.get("workshops", []))
+
+    # ---------------------------------------------------------------- lookups
+
+    def candidates(self, name: str) -> list[Person]:
+        """People a written name may designate (several when only a shared surname is given)."""
+        toks = name_tokens(re.sub(rf"^{CIVILITY}\s+", "", name.strip()))
+        if not toks:
+            return []
+        if toks in self._full:
+            return [self._full[toks]]
+        if len(toks) >= 2:
+            same = [p for p in self.persons if any(same_person(toks, t) for t in p.tokens)]
+            if same:
+                return same
+        found = list(self._surnames.get(toks, []))
+        if not found and len(toks) == 1:
+            found = [p for p in self.persons if any(similar(toks[0], t[-1]) for t in p.tokens)]
+        return found
+
+    def resolve(self, ref: str) -> Person | None:
+        """A person by id or by an unambiguous (partial) name."""
+        ref = ref.strip()
+        if ref in self.by_id:
+            return self.by_id[ref]
+        if slug(ref) in self.by_id:
+            return self.by_id[slug(ref)]
+        found = self.candidates(ref)
+        if len(found) == 1:
+            return found[0]
+        hits = self.search(ref)
+        return hits[0] if len(hits) == 1 else None
+
+    def search(self, query: str) -> list[Person]:
+        """People whose name, alias, role or organisation matches ``query``.
+
+        Accent- and case-insensitive; every word of the query must occur (as a word prefix)
+        in the person's names or roles, so partial names ("vitor", "Mme Arbour") work.
+        """
+        words = [w for w in TOKEN_RE.findall(fold(query)) if fold(w) not in CIVILITIES]
+        words = [w.rstrip(".") for w in words if w.rstrip(".")]
+        if not words:
+            return list(self.persons)
+        out = []
+        for p in self.persons:
+            hay = fold(" ".join([*p.aliases, *p.roles, *p.countries]))
+            hay_words = TOKEN_RE.findall(hay)
+            if all(any(h.startswith(w) for h in hay_words) or w in hay for w in words):
+                out.append(p)
+        # people matched by name first
+        return sorted(out, key=lambda p: not all(w in fold(" ".join(p.aliases)) for w in words))
+
+    def detect(self, question: str) -> list[Person]:
+        """People a question names: full names, or capitalised surnames (with or without
+        civility), accent-insensitively. Several when a surname is shared and nothing tells
+        them apart."""
+        words = [
+            re.sub(r"['’]s$", "", w)  # "Bralo's" → "Bralo"
+            for w in re.findall(r"[\w’'-]+\.?", question)
+        ]
+        folded = [_first_name_token(w) for w in words]
+        found: list[Person] = []
+        used: set[int] = set()
+        # longest spans first, so "Sikander Khan" is not read as the surname "Khan"
+        for size in range(5, 0, -1):
+            for i in range(0, len(words) - size + 1):
+                span = range(i, i + size)
+                if any(j in used for j in span):
+                    continue
+                toks = tuple(t for t in (folded[j] for j in span) if t)
+                if len(toks) != size:
+                    continue
+                if size == 1 and not _may_be_surname(words[i], toks[0], opens=i == 0):
+                    continue
+                full = self._full.get(toks) if size >= 2 else None
+                matches = [full] if full else list(self._surnames.get(toks, []))
+                if not matches:
+                    continue
+                if len(matches) > 1:
+                    matches = self._disambiguate_in_text(matches, question) or matches
+                for p in matches:
+                    if p not in found:
+                        found.append(p)
+                used.update(span)
+        return found
+
+    def _disambiguate_in_text(self, cands: list[Person], text: str) -> list[Person]:
+        words = set(TOKEN_RE.findall(fold(text)))
+        scores = {}
+        for p in cands:
+            ctx = context_words(p)
+            others = set().union(*(context_words(q) for q in cands if q is not p))
+            scores[p.id] = len((ctx - others) & words)
+        best = max(scores.values())
+        return [p for p in cands if best > 0 and scores[p.id] == best]
