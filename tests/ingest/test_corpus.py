@@ -2,10 +2,11 @@ import json
 from pathlib import Path
 
 from idmqa.ingest.corpus import corpus_fingerprint, load_corpus, slugify
+from tests.helpers import CORPUS
 
 
 def test_real_corpus_has_the_report_with_metadata() -> None:
-    docs, problems = load_corpus(Path(__file__).resolve().parents[1] / "corpus")
+    docs, problems = load_corpus(CORPUS)
     assert problems == []
     report = next(d for d in docs if d.id == "idm-28-2018-partenariats.fr")
     assert report.language == "fr"

@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from idmqa.ingest.parse import expand_lines, parse_document
-from idmqa.text import iter_sentences
+from idmqa.ingest.parse.vocab import SECTION_HEADINGS, Mode
 from idmqa.schema import Block
-from tests.helpers import REPORT
-
-
-
-
-@pytest.fixture(scope="module")
-def source() -> str:
-    return REPORT.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def source_lines(source: str) -> list[str]:
-    return source.split("\n")
-
-
-@pytest.fixture(scope="module")
-def blocks(source: str) -> list[Block]:
-    return parse_document(source)
+from idmqa.text import iter_sentences
 
 
 def at(blocks: list[Block], line: int) -> Block:
@@ -42,96 +24,96 @@ def at(blocks: list[Block], line: int) -> Block:
 
 
 @pytest.mark.parametrize(("first", "second"), [(63, 65), (348, 350), (390, 392), (620, 622)])
-def test_page_break_joins(blocks, source_lines, first, second):
-    b = at(blocks, first)
-    assert b is at(blocks, second)
+def test_page_break_joins(report_blocks, report_lines, first, second):
+    b = at(report_blocks, first)
+    assert b is at(report_blocks, second)
     assert b.kind == "paragraph"
     assert b.lines == (first, second)
-    assert b.text == source_lines[first - 1] + " " + source_lines[second - 1]
+    assert b.text == report_lines[first - 1] + " " + report_lines[second - 1]
     assert f"{first}-{second}" in b.meta["joins"]
 
 
-def test_key_message_joined_across_page_break(blocks):
-    b = at(blocks, 206)
+def test_key_message_joined_across_page_break(report_blocks):
+    b = at(report_blocks, 206)
     assert b.kind == "key_message"
     assert b.lines == (206, 208)
     assert b.text.startswith("- 2. Il faut développer")
     assert "nombreux niveaux" in b.text
-    assert at(blocks, 205) is not b
+    assert at(report_blocks, 205) is not b
 
 
-def test_join_across_footnotes(blocks, source_lines):
-    b = at(blocks, 133)
-    assert b is at(blocks, 139)
+def test_join_across_footnotes(report_blocks, report_lines):
+    b = at(report_blocks, 133)
+    assert b is at(report_blocks, 139)
     assert b.lines == (133, 139)
     assert expand_lines(b.meta["src_lines"]) == [133, 139]
-    assert b.text == source_lines[132] + " " + source_lines[138]
+    assert b.text == report_lines[132] + " " + report_lines[138]
     assert "¹ Organisation" not in b.text and "A/RES/71/1" not in b.text
     for line, marker in ((135, "1"), (137, "2")):
-        fn = at(blocks, line)
+        fn = at(report_blocks, line)
         assert fn.kind == "footnote" and fn.marker == marker
     # the Nansen sentence cut by footnotes ²³ ²⁴
-    nansen = at(blocks, 324)
-    assert nansen is at(blocks, 330)
+    nansen = at(report_blocks, 324)
+    assert nansen is at(report_blocks, 330)
     assert "a été lancée par la Norvège" in nansen.text
 
 
-def test_join_across_footnote_and_lowercase_only(blocks):
-    b = at(blocks, 718)
+def test_join_across_footnote_and_lowercase_only(report_blocks):
+    b = at(report_blocks, 718)
     assert b.lines == (718, 722)
-    assert at(blocks, 720).kind == "footnote"
+    assert at(report_blocks, 720).kind == "footnote"
 
 
 @pytest.mark.parametrize("line", [714, 784])
-def test_no_join_after_sentence_without_period(blocks, line):
-    b = at(blocks, line)
+def test_no_join_after_sentence_without_period(report_blocks, line):
+    b = at(report_blocks, line)
     assert b.lines[1] == line
-    nxt = at(blocks, line + 2)
+    nxt = at(report_blocks, line + 2)
     assert nxt is not b
     assert nxt.lines[0] == line + 2
 
 
-def test_headings_are_never_joined(blocks):
-    for b in blocks:
+def test_headings_are_never_joined(report_blocks):
+    for b in report_blocks:
         if b.kind == "heading":
             assert b.lines[0] == b.lines[1]
             assert "\n" not in b.text
 
 
-def test_number_of_joins(blocks):
-    joins = [j for b in blocks for j in b.meta.get("joins", "").split(",") if j]
+def test_number_of_joins(report_blocks):
+    joins = [j for b in report_blocks for j in b.meta.get("joins", "").split(",") if j]
     assert 55 <= len(joins) <= 70
 
 
 # --------------------------------------------------------------------------- footnotes
 
 
-def test_footnotes_taken_out_of_prose(blocks):
-    notes = [b for b in blocks if b.kind == "footnote"]
+def test_footnotes_taken_out_of_prose(report_blocks):
+    notes = [b for b in report_blocks if b.kind == "footnote"]
     assert len(notes) == 41
     assert {b.marker for b in notes} >= {str(n) for n in range(1, 40)}
     for b in notes:
         assert b.marker and b.marker.isdigit()
         assert not b.footnote_refs
-    for b in blocks:
+    for b in report_blocks:
         if b.kind != "footnote":
             assert not re.search(r"(^|\n)\s*[¹²³⁴⁵⁶⁷⁸⁹]", b.text), b.lines
 
 
-def test_footnote_refs_detected(blocks):
-    assert "1" in at(blocks, 131).footnote_refs
-    assert "2" in at(blocks, 133).footnote_refs
-    assert "22" in at(blocks, 310).footnote_refs
-    assert "28" in at(blocks, 460).footnote_refs
-    fn28 = at(blocks, 462)
+def test_footnote_refs_detected(report_blocks):
+    assert "1" in at(report_blocks, 131).footnote_refs
+    assert "2" in at(report_blocks, 133).footnote_refs
+    assert "22" in at(report_blocks, 310).footnote_refs
+    assert "28" in at(report_blocks, 460).footnote_refs
+    fn28 = at(report_blocks, 462)
     assert fn28.marker == "28"
     assert "Diallo" in fn28.text
     assert fn28.meta["ref_lines"] == "460"
 
 
-def test_geneva_agenda_footnotes_distinct(blocks):
-    main1, main2 = at(blocks, 135), at(blocks, 137)
-    gva1, gva2 = at(blocks, 990), at(blocks, 992)
+def test_geneva_agenda_footnotes_distinct(report_blocks):
+    main1, main2 = at(report_blocks, 135), at(report_blocks, 137)
+    gva1, gva2 = at(report_blocks, 990), at(report_blocks, 992)
     assert main1.marker == gva1.marker == "1"
     assert main2.marker == gva2.marker == "2"
     assert main1.meta["ref_lines"] == "131"
@@ -140,7 +122,7 @@ def test_geneva_agenda_footnotes_distinct(blocks):
     assert "Genève" in gva1.section[0]
     assert gva1.meta["ref_lines"].startswith("982")
     assert gva2.meta["ref_lines"].startswith("982")
-    citing = at(blocks, 982)
+    citing = at(report_blocks, 982)
     assert set(citing.footnote_refs) == {"1", "2"}
     assert citing.meta["footnotes"] == "1:990,2:992"
 
@@ -148,21 +130,21 @@ def test_geneva_agenda_footnotes_distinct(blocks):
 # --------------------------------------------------------------------------- headings, sections
 
 
-def test_chapter_and_subsection_paths(blocks):
+def test_chapter_and_subsection_paths(report_blocks):
     chap1 = "1. LES PARTENARIATS SONT INDISPENSABLES À UNE GOUVERNANCE MONDIALE DES MIGRATIONS"
-    assert at(blocks, 218).kind == "heading"
-    assert at(blocks, 260).kind == "heading"
-    p = at(blocks, 262)
+    assert at(report_blocks, 218).kind == "heading"
+    assert at(report_blocks, 260).kind == "heading"
+    p = at(report_blocks, 262)
     assert p.kind == "paragraph"
     assert p.section == (chap1, "Processus régionaux sur les migrations")
-    c = at(blocks, 844)
+    c = at(report_blocks, 844)
     assert c.section == ("CONCLUSIONS", "Rôle de l'Organisation internationale pour les migrations")
-    assert at(blocks, 800).section == ("CONCLUSIONS",)
-    assert at(blocks, 131).section == ("INTRODUCTION",)
+    assert at(report_blocks, 800).section == ("CONCLUSIONS",)
+    assert at(report_blocks, 131).section == ("INTRODUCTION",)
 
 
-def test_expected_headings(blocks):
-    titles = {b.text.strip() for b in blocks if b.kind == "heading"}
+def test_expected_headings(report_blocks):
+    titles = {b.text.strip() for b in report_blocks if b.kind == "heading"}
     for t in (
         "CONTENU",
         "ABREVIATIONS ET ACRONYMES",
@@ -177,15 +159,17 @@ def test_expected_headings(blocks):
         "Rôle central des données",
     ):
         assert t in titles, t
-    chapters = [b for b in blocks if b.kind == "heading" and re.match(r"^\d\. [A-ZÉ]", b.text)]
+    chapters = [
+        b for b in report_blocks if b.kind == "heading" and re.match(r"^\d\. [A-ZÉ]", b.text)
+    ]
     assert len(chapters) == 6
     # short sentence-like lines are not headings
-    assert at(blocks, 228).kind == "paragraph"
-    assert at(blocks, 161).kind == "paragraph"
+    assert at(report_blocks, 228).kind == "paragraph"
+    assert at(report_blocks, 161).kind == "paragraph"
 
 
-def test_every_block_after_the_front_has_a_section(blocks):
-    for b in blocks:
+def test_every_block_after_the_front_has_a_section(report_blocks):
+    for b in report_blocks:
         if b.lines[0] > 79:
             assert b.section, b
 
@@ -193,8 +177,8 @@ def test_every_block_after_the_front_has_a_section(blocks):
 # --------------------------------------------------------------------------- kinds
 
 
-def test_kinds(blocks):
-    counts = Counter(b.kind for b in blocks)
+def test_kinds(report_blocks):
+    counts = Counter(b.kind for b in report_blocks)
     assert counts["cover"] == 1
     assert counts["toc"] == 1
     assert 1 <= counts["abbreviations"] <= 3
@@ -205,44 +189,44 @@ def test_kinds(blocks):
     assert counts["agenda"] >= 28
 
 
-def test_captions(blocks):
+def test_captions(report_blocks):
     for line in (195, 240, 344, 402, 456, 484, 516, 564, 612, 630):
-        assert at(blocks, line).kind == "caption", line
-    assert "Henrietta Holsman Fore" in at(blocks, 344).text
+        assert at(report_blocks, line).kind == "caption", line
+    assert "Henrietta Holsman Fore" in at(report_blocks, 344).text
 
 
-def test_cover_and_front_matter(blocks):
-    cover = at(blocks, 3)
+def test_cover_and_front_matter(report_blocks):
+    cover = at(report_blocks, 3)
     assert cover.kind == "cover"
-    assert cover is at(blocks, 22)
+    assert cover is at(report_blocks, 22)
     for line in (24, 26, 28, 37, 40, 42, 44, 46):
-        assert at(blocks, line).kind == "front_matter", line
-    assert at(blocks, 75).kind == "paragraph"
-    assert at(blocks, 1066).kind == "front_matter"
+        assert at(report_blocks, line).kind == "front_matter", line
+    assert at(report_blocks, 75).kind == "paragraph"
+    assert at(report_blocks, 1066).kind == "front_matter"
 
 
-def test_toc_and_abbreviations(blocks):
-    toc = at(blocks, 81)
-    assert toc.kind == "toc" and toc is at(blocks, 93)
-    abbr = [b for b in blocks if b.kind == "abbreviations"]
+def test_toc_and_abbreviations(report_blocks):
+    toc = at(report_blocks, 81)
+    assert toc.kind == "toc" and toc is at(report_blocks, 93)
+    abbr = [b for b in report_blocks if b.kind == "abbreviations"]
     text = "\n".join(b.text for b in abbr)
     assert "PCR\tProcessus consultatifs régionaux sur la migration" in text
     assert "UIP\tUnion interparlementaire" in text
     assert "DAWN\tDiaspora African Women’s Network" in text
 
 
-def test_recommendations(blocks):
-    recs = [b for b in blocks if b.kind == "recommendation"]
+def test_recommendations(report_blocks):
+    recs = [b for b in report_blocks if b.kind == "recommendation"]
     assert [b.text[:2] for b in recs] == ["1.", "2.", "3.", "4.", "5.", "6."]
     assert recs[0].lines[0] == 858 and recs[0].lines[1] >= 864
     assert "Il faut renforcer les modèles de partenariat existants" in recs[0].text
     assert recs[1].section[0] == "RECOMMANDATIONS"
-    assert at(blocks, 856).kind == "paragraph"
+    assert at(report_blocks, 856).kind == "paragraph"
 
 
-def test_series(blocks):
-    s = at(blocks, 1035)
-    assert s.kind == "series" and s is at(blocks, 1062)
+def test_series(report_blocks):
+    s = at(report_blocks, 1035)
+    assert s.kind == "series" and s is at(report_blocks, 1062)
 
 
 # --------------------------------------------------------------------------- agenda
@@ -252,10 +236,10 @@ def agenda(blocks: list[Block]) -> list[Block]:
     return [b for b in blocks if b.kind == "agenda"]
 
 
-def test_agenda_new_york_session_1(blocks):
-    b = at(blocks, 927)
+def test_agenda_new_york_session_1(report_blocks):
+    b = at(report_blocks, 927)
     assert b.kind == "agenda"
-    assert b is at(blocks, 930)
+    assert b is at(report_blocks, 930)
     assert b.meta["time"] == "12 h - 13 h"
     assert b.meta["session"].startswith("Session 1 :")
     assert "Wilmoth" in b.meta["moderator"]
@@ -266,63 +250,63 @@ def test_agenda_new_york_session_1(blocks):
     assert "<p>" in b.meta["raw"]
 
 
-def test_agenda_rows(blocks):
-    rows = agenda(blocks)
+def test_agenda_rows(report_blocks):
+    rows = agenda(report_blocks)
     for b in rows:
         assert "<" not in b.text, b.lines
         assert b.meta["time"]
         assert b.meta["workshop"] in ("New York, 26–27 mars 2018", "Genève, 8–9 octobre 2018")
         assert b.meta["day"] in ("Première journée", "Seconde journée", "Deuxième journée")
-    gva_s4 = at(blocks, 1018)
-    assert gva_s4 is at(blocks, 1021)
+    gva_s4 = at(report_blocks, 1018)
+    assert gva_s4 is at(report_blocks, 1021)
     assert gva_s4.meta["day"] == "Deuxième journée"
     assert "Susan F. Martin" in gva_s4.meta["moderator"]
     assert "acteurs nationaux concernés" in gva_s4.text  # stray bullet glued back
-    assert "Moderateur" not in at(blocks, 923).meta["moderator"]
-    assert "Swing" in at(blocks, 923).meta["moderator"]
-    assert "Samri" in at(blocks, 1016).meta["moderator"]
+    assert "Moderateur" not in at(report_blocks, 923).meta["moderator"]
+    assert "Swing" in at(report_blocks, 923).meta["moderator"]
+    assert "Samri" in at(report_blocks, 1016).meta["moderator"]
     # split mid-sentence continuation rows belong to the same session
-    assert at(blocks, 944) is at(blocks, 947)
-    assert at(blocks, 1009) is at(blocks, 1013)
+    assert at(report_blocks, 944) is at(report_blocks, 947)
+    assert at(report_blocks, 1009) is at(report_blocks, 1013)
 
 
-def test_agenda_rationale_is_paragraph(blocks):
-    b = at(blocks, 916)
+def test_agenda_rationale_is_paragraph(report_blocks):
+    b = at(report_blocks, 916)
     assert b.kind == "paragraph"
     assert b.section[0].startswith("ORDRE DU JOUR FINAL") and "New York" in b.section[0]
-    g = at(blocks, 982)
+    g = at(report_blocks, 982)
     assert g.kind == "paragraph" and g.lines == (982, 984)
 
 
 # --------------------------------------------------------------------------- invariants
 
 
-def test_every_nonblank_line_covered_exactly_once(blocks, source_lines):
+def test_every_nonblank_line_covered_exactly_once(report_blocks, report_lines):
     seen: Counter[int] = Counter()
-    for b in blocks:
+    for b in report_blocks:
         src = expand_lines(b.meta["src_lines"])
         assert b.lines == (min(src), max(src))
         seen.update(src)
-    nonblank = {i for i, s in enumerate(source_lines, 1) if s.strip()}
+    nonblank = {i for i, s in enumerate(report_lines, 1) if s.strip()}
     assert set(seen) == nonblank
     assert all(v == 1 for v in seen.values())
 
 
-def test_blocks_verbatim(blocks, source_lines):
-    for b in blocks:
+def test_blocks_verbatim(report_blocks, report_lines):
+    for b in report_blocks:
         if b.kind == "agenda":
             continue
         rest = b.text
         for n in expand_lines(b.meta["src_lines"]):
-            line = source_lines[n - 1]
+            line = report_lines[n - 1]
             assert rest.startswith(line), (b.lines, n)
             rest = rest[len(line) :]
             rest = re.sub(r"^(\n\n|\n| )", "", rest, count=1)
         assert rest == "", b.lines
 
 
-def test_blocks_sorted(blocks):
-    starts = [b.lines[0] for b in blocks]
+def test_blocks_sorted(report_blocks):
+    starts = [b.lines[0] for b in report_blocks]
     assert starts == sorted(starts)
 
 
@@ -382,6 +366,85 @@ def test_synthetic_no_join_on_new_paragraph():
 def test_empty_document():
     assert parse_document("") == []
     assert parse_document("\n\n") == []
+
+
+# --------------------------------------------------------------------------- section modes
+
+
+#: A top-level heading for every row of ``data/section_modes.tsv``, and the mode it opens.
+MODE_HEADINGS = {
+    "ORDRE DU JOUR": Mode.AGENDA,
+    "PROGRAMME": Mode.AGENDA,
+    "AGENDA": Mode.AGENDA,
+    "FINAL AGENDA": Mode.AGENDA,
+    "ORDEN DEL DÍA": Mode.AGENDA,
+    "MESSAGES CLÉS": Mode.KEY_MESSAGES,
+    "KEY MESSAGES": Mode.KEY_MESSAGES,
+    "RECOMMANDATIONS": Mode.RECOMMENDATIONS,
+    "RECOMMENDATIONS": Mode.RECOMMENDATIONS,
+    "SÉRIE": Mode.SERIES,
+    "SERIES": Mode.SERIES,
+    "THE INTERNATIONAL DIALOGUE ON MIGRATION SERIES": Mode.SERIES,
+}
+
+#: Per mode: text under a top-level heading, one of its lines, and a test of that line's
+#: block that only the mode passes.
+MODE_WITNESSES = {
+    Mode.KEY_MESSAGES: (
+        "1. Il faut développer les partenariats.",
+        3,
+        lambda b: b.kind == "key_message",
+    ),
+    Mode.RECOMMENDATIONS: (
+        "1. Renforcer les partenariats\n\nLes États devraient coopérer avec les villes.",
+        3,
+        lambda b: b.kind == "recommendation" and b.lines == (3, 5),
+    ),
+    Mode.SERIES: (
+        "1. Le dialogue international sur la migration et le développement, 2001.",
+        3,
+        lambda b: b.kind == "series",
+    ),
+    Mode.AGENDA: (
+        "Première journée\n\n10 h - 11 h\tSession 1 : Ouverture",
+        5,
+        lambda b: b.kind == "agenda" and b.meta.get("day") == "Première journée",
+    ),
+}
+
+
+def test_every_section_mode_row_has_a_heading():
+    for mode, pattern in SECTION_HEADINGS:
+        named = [h for h, m in MODE_HEADINGS.items() if m is mode]
+        assert any(re.match(rf"({pattern})\b", h, re.I) for h in named), (mode, pattern)
+    assert {mode for mode, _ in SECTION_HEADINGS} == set(MODE_WITNESSES)
+
+
+#: Top-level headings outside the table, and the mode they open.
+OTHER_HEADINGS = {
+    "INTRODUCTION": Mode.BODY,
+    "CONCLUSIONS": Mode.BODY,
+    "Messages clés du Dialogue international sur la migration": Mode.KEY_MESSAGES,
+    "Key messages of the dialogue": Mode.KEY_MESSAGES,
+}
+
+
+@pytest.mark.parametrize(("heading", "expected"), [*MODE_HEADINGS.items(), *OTHER_HEADINGS.items()])
+def test_section_heading_sets_the_mode(heading, expected):
+    """Under ``heading`` the parser reads text as its mode does, and as no other mode does."""
+    seen = set()
+    for mode, (body, line, reads_as) in MODE_WITNESSES.items():
+        blocks = parse_document(f"{heading}\n\n{body}\n")
+        assert blocks[0].kind == "heading" and blocks[0].lines == (1, 1)
+        if reads_as(at(blocks, line)):
+            seen.add(mode)
+    assert seen == {expected} - {Mode.BODY}
+
+
+def test_back_matter_after_the_series_list():
+    """What follows the series list is back-cover matter, whatever it looks like."""
+    text = "SÉRIE\n\n1. Le dialogue sur la migration, 2001.\n\nImprimé en Suisse pour l'OIM.\n"
+    assert [b.kind for b in parse_document(text)] == ["heading", "series", "front_matter"]
 
 
 # --------------------------------------------------------------------------- sentences
