@@ -17,3 +17,17 @@ if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
   touch "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
+# FreeDict's English–French dictionaries give English questions French words to search
+# (`idmqa index` turns them into the index's bilingual table). Debian packages: installed
+# here when apt can (root, or sudo without a password); otherwise say what is missing.
+if [ ! -f /usr/share/dictd/freedict-eng-fra.index ] || [ ! -f /usr/share/dictd/freedict-fra-eng.index ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
+  if command -v apt-get >/dev/null && { [ -z "$SUDO" ] || sudo -n true 2>/dev/null; }; then
+    $SUDO apt-get install -y -qq dict-freedict-eng-fra dict-freedict-fra-eng >/dev/null 2>&1 \
+      || { $SUDO apt-get update -qq >/dev/null 2>&1 \
+           && $SUDO apt-get install -y -qq dict-freedict-eng-fra dict-freedict-fra-eng >/dev/null 2>&1; } \
+      || echo "idmqa: could not install dict-freedict-eng-fra/-fra-eng; English questions get no bilingual table" >&2
+  else
+    echo "idmqa: install dict-freedict-eng-fra and dict-freedict-fra-eng (apt) for the bilingual table" >&2
+  fi
+fi

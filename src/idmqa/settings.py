@@ -52,16 +52,26 @@ class Settings(BaseSettings):
         description="Weight in the fusion of BM25 over the glossary translations of the "
         "question's terms (English→French names, corpus acronyms)",
     )
+    bilingual_weight: float = Field(
+        0.3,
+        description="Weight in the fusion of BM25 over the French translations of an English "
+        "question's words (the build's bilingual table, from FreeDict)",
+    )
+    dictionary_dir: Path = Field(
+        Path("/usr/share/dictd"),
+        description="Where the index build finds FreeDict's dictd files (freedict-eng-fra, "
+        "freedict-fra-eng) for its bilingual table; without them the table is empty",
+    )
     sentence_weight: float = Field(
         0.3,
         description="Weight in the fusion of the passages ranked by their best-matching "
         "sentence (finds the one relevant sentence of a long passage)",
     )
     answerable_threshold: float = Field(
-        0.4,
-        description="Below this confidence a response says nothing in the corpus matches "
-        "(0.4 rather than 0.5: hiding a right answer costs a reader more than showing the "
-        "nearest passages for an off-topic question)",
+        0.5,
+        description="Below this confidence a response says the report may not address the "
+        "question (the passages are still returned); the per-language model of "
+        "idmqa.retrieval.confidence is fitted for 0.5",
     )
     candidates: int = Field(100, description="Candidates taken from each ranker before fusion")
     speaker_weight: float = Field(

@@ -35,9 +35,19 @@ def normalise_for_match(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_APOSTROPHES)).strip().lower()
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("french")
+@lru_cache(maxsize=2)
+def _stemmer(language: str = "french") -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(language)
+
+
+def english_stem(word: str) -> str:
+    """The English Snowball stem of a word, lower case, accents folded ("funding" → "fund")."""
+    return strip_accents(_stemmer("english").stemWord(word.lower()))
+
+
+def english_words(text: str) -> list[str]:
+    """The content words of an English text (function words dropped), lower case."""
+    return [w for w in _WORD.findall(text.lower()) if w not in COMMON_WORDS and not w.isdigit()]
 
 
 def analyze(text: str) -> list[str]:
@@ -47,11 +57,17 @@ def analyze(text: str) -> list[str]:
     return [strip_accents(s) for s in _stemmer().stemWords(words)]
 
 
-def detect_language(text: str) -> str:
-    """Guess "fr" or "en" from function words; accents tip a tie towards French."""
+def language_votes(text: str) -> tuple[float, float]:
+    """French and English evidence in ``text``: function words; accents count for French."""
     words = _WORD.findall(_ELISION.sub("qu ", text.translate(_APOSTROPHES).lower()))
     fr = sum(w in _FR_HINTS for w in words) + 0.5 * bool(re.search(r"[éèêàçùôî]", text))
     en = sum(w in _EN_HINTS for w in words)
+    return fr, en
+
+
+def detect_language(text: str) -> str:
+    """Guess "fr" or "en" from function words; accents tip a tie towards French."""
+    fr, en = language_votes(text)
     return "en" if en > fr else "fr"
 
 

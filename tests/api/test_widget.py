@@ -212,7 +212,7 @@ def shadow(page, js: str):
 
 def answered(page):
     """Wait for the answer to a question and return its passages, unfolding them if the
-    service judged the question unanswerable (the closest passages then sit in <details>)."""
+    service judged the question unanswerable."""
     page.locator(
         "[data-testid=idmqa-passage], [data-testid=idmqa-no-answer], [role=alert]"
     ).first.wait_for(state="attached")
@@ -567,6 +567,44 @@ def test_unanswerable_rate_limited_and_unavailable_messages(page, idmqa: str) ->
     assert "Try again in 7 s" in ask()
     assert "starting or unavailable" in ask()
     assert "question: too long" in ask()
+
+
+def test_passages_of_an_unanswerable_question_are_shown_under_a_notice(page, idmqa: str) -> None:
+    passage = {
+        "id": "d:1-1",
+        "rank": 1,
+        "score": 0.1,
+        "text": "Le passage le plus proche.",
+        "tokens": 6,
+        "highlights": [],
+        "citation": {
+            "document": "d",
+            "title": "Rapport",
+            "section": "Introduction",
+            "kind": "paragraph",
+            "lines": [1, 1],
+            "speakers": [],
+        },
+    }
+    reply = {
+        "question": "q",
+        "language": "en",
+        "passages": [passage],
+        "answerable": False,
+        "confidence": 0.1,
+        "took_ms": 1.0,
+    }
+    page.route("**/ask", lambda route: _fulfil(route, 200, reply, {}))
+    page.goto(f"{idmqa}/")
+    box = page.get_by_test_id("idmqa-input")
+    box.fill("anything")
+    box.press("Enter")
+    page.get_by_test_id("idmqa-loading").wait_for(state="detached")
+    notice = page.get_by_test_id("idmqa-maybe")
+    assert "may not address this question" in notice.inner_text()
+    card = page.get_by_test_id("idmqa-passage").first
+    assert card.is_visible() and "Le passage le plus proche." in card.inner_text()
+    assert page.get_by_test_id("idmqa-no-answer").count() == 0
 
 
 def test_screenshot_for_the_readme(page, idmqa: str, partners, tmp_path: Path) -> None:

@@ -85,3 +85,32 @@ def test_real_report_passages_fit_the_model(report_text: str, encoder) -> None:
     for p in passages:
         first, last = p.lines
         assert 1 <= first <= last <= len(lines)
+
+
+def test_a_list_stays_with_the_paragraph_that_announces_it() -> None:
+    """A long lead-in ending with a colon joins the list after it; a colon before prose that
+    is not a list keeps the blocks apart unless the lead-in is a short line."""
+    sec = ("1. GOUVERNANCE",)
+    lead = (
+        "En 2015, le Conseil a adopté un cadre de gouvernance des migrations, après de longues "
+        "consultations avec les États Membres, qui comprend trois principes :"
+    )
+    items = (
+        "- Adhérer aux normes internationales ;\n[...]\n"
+        "- Faire reposer la gouvernance sur des partenariats."
+    )
+    after = "Dans ce cadre, les partenariats sont un pilier essentiel de la gouvernance."
+    colon_then_prose = (
+        "Le paragraphe 15 du pacte mondial, parmi ses principes directeurs transversaux, "
+        "fait référence aux vastes partenariats multipartites :"
+    )
+    blocks = [
+        Block("paragraph", lead, (1, 1), sec),
+        Block("paragraph", items, (3, 5), sec),
+        Block("paragraph", after, (7, 7), sec),
+        Block("paragraph", colon_then_prose, (9, 9), sec),
+        Block("paragraph", after, (11, 11), sec),
+    ]
+    passages = chunk_document(_doc("x"), blocks, _words, 200)
+    assert [p.lines for p in passages] == [(1, 5), (7, 7), (9, 9), (11, 11)]
+    assert passages[0].text == f"{lead}\n{items}"

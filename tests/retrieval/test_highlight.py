@@ -4,9 +4,10 @@ import pytest
 
 def test_highlights_are_sentence_spans_that_match_the_question(service) -> None:
     result = service.ask("Quel pays a financé l'IDM 2018 ?", 5)
+    assert result.hits[0].highlights
     for hit in result.hits:
         text = hit.passage.text
-        assert 1 <= len(hit.highlights) <= 2
+        assert len(hit.highlights) <= 2
         for start, end in hit.highlights:
             assert 0 <= start < end <= len(text)
     australia = next(
@@ -50,3 +51,17 @@ def test_sentences_must_belong_to_the_passages() -> None:
         -np.inf,
         0.0,
     ]
+
+
+def test_only_sentences_near_the_corpus_best_are_highlighted() -> None:
+    """A passage whose sentences all match far worse than the question's best sentence in
+    the corpus gets no highlight; the best passage gets its best sentence."""
+    from idmqa.index.sentences import SentenceStore
+    from idmqa.retrieval.highlight import CORPUS_GAP, highlights
+
+    text = "Une phrase. Une autre phrase."
+    spans = np.array([[0, 0, 11], [0, 12, 29], [1, 0, 11], [1, 12, 29]], dtype=np.int32)
+    store = SentenceStore.from_arrays(spans, np.zeros((4, 2), np.float32), 2)
+    cosines = np.array([0.90, 0.80, 0.90 - 2 * CORPUS_GAP, 0.70], dtype=np.float32)
+    assert highlights(store, 0, text, cosines, set()) == [(0, 11)]
+    assert highlights(store, 1, text, cosines, set()) == []

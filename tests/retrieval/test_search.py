@@ -62,3 +62,34 @@ def test_sentence_ranking_orders_passages_by_their_best_sentence(
     captions = searcher.allowed(Filters(kinds=("caption",)))
     restricted = searcher._sentence_ranking(store.cosines(vector), 5, captions)
     assert restricted and set(restricted) <= set(captions.tolist())
+
+
+def test_keyword_queries_are_read_in_both_languages(searcher) -> None:
+    assert searcher.reading("Who opened the Geneva workshop?") == ("en", frozenset({"en"}))
+    assert searcher.reading("Qui a ouvert l'atelier de Genève ?") == ("fr", frozenset({"fr"}))
+    language, readings = searcher.reading("seed fund")
+    assert readings == {"en", "fr"} and language == "en"
+    assert searcher.reading("MiGOF")[1] == {"en", "fr"}
+
+
+def test_numbers_the_corpus_never_writes_are_unknown(searcher) -> None:
+    assert searcher.unknown_numbers("Combien de migrants sont morts en 2023 et 1951 ?") == [
+        "2023",
+        "1951",
+    ]
+    assert searcher.unknown_numbers("Qui a financé l'IDM 2018 ?") == []
+
+
+def test_english_questions_get_the_french_words_of_the_bilingual_table(searcher, manifest) -> None:
+    if not manifest["bilingual"]["entries"]:
+        import os
+
+        import pytest
+
+        if os.environ.get("IDMQA_REQUIRE_DICTIONARIES"):
+            pytest.fail("FreeDict's dictionaries are not installed (dict-freedict-eng-fra)")
+        pytest.skip("FreeDict's dictionaries are not installed")
+    ranking = searcher._bilingual_ranking("room at headquarters", frozenset({"en"}), 10)
+    top = [searcher.index.passages[i].text for i in ranking]
+    assert any("Salle" in text or "salle" in text for text in top)
+    assert searcher._bilingual_ranking("room", frozenset({"fr"}), 10) == {}

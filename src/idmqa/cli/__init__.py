@@ -27,8 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("-k", type=int, help="passages to print (default IDMQA_DEFAULT_K)")
     ask.add_argument("--json", action="store_true", help="print JSON instead of text")
-    ev = sub.add_parser("eval", help="hit@k and MRR on a JSONL question set")
-    ev.add_argument("file")
+    ev = sub.add_parser(
+        "eval", help="hit@k, MRR and answerable share on JSONL question sets (and together)"
+    )
+    ev.add_argument("file", nargs="+", help="question sets; off-topic sets have no gold")
     ev.add_argument("--json", help="also write the metrics to this file")
     ev.add_argument(
         "--set",

@@ -166,31 +166,50 @@ def _parse_overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from idmqa.evaluation import breakdown, evaluate, format_misses, format_table, load_questions
+    from idmqa.evaluation import evaluate, load_questions
 
-    questions = load_questions(Path(args.file))
+    sets = {Path(name).name: load_questions(Path(name)) for name in args.file}
     service = _open_service(get_settings())
-
-    def run(svc):
-        return evaluate(questions, lambda q: [h.passage for h in svc.ask(q, 10).hits])
-
-    outcomes = run(service)
-    table = breakdown(outcomes)
-    other = None
+    variant = None
     if args.set:
         # Validate through the settings model so a typo'd key or value fails loudly.
         overrides = _parse_overrides(args.set)
         checked = Settings.model_validate({**service.settings.model_dump(), **overrides})
         variant = service.variant(**{k: getattr(checked, k) for k in overrides})
-        other = breakdown(run(variant))
         print(f"variant: {' '.join(args.set)}")
-    print(format_table(table, other))
-    print(format_misses(outcomes, k=5))
+
+    def run(svc, questions):
+        def retrieve(question: str):
+            result = svc.ask(question, 10)
+            return [h.passage for h in result.hits], result.answerable
+
+        return evaluate(questions, retrieve)
+
+    def report_set(name: str, questions, misses_at: int = 5) -> dict:
+        compared = run(variant, questions) if variant else None
+        return _report_set(name, run(service, questions), compared, misses_at)
+
+    report = {name: report_set(name, questions) for name, questions in sets.items()}
+    if len(sets) > 1:
+        every = [q for questions in sets.values() for q in questions]
+        report["all"] = report_set(" + ".join(sets), every, misses_at=0)
     if args.json:
-        Path(args.json).write_text(
-            json.dumps({"base": table, "variant": other} if other else table, indent=2)
-        )
+        single = report[next(iter(sets))] if len(sets) == 1 else report
+        Path(args.json).write_text(json.dumps(single, indent=2))
     return 0
+
+
+def _report_set(name: str, outcomes, variant_outcomes, misses_at: int) -> dict:
+    """Print one question set's table (and misses); its metrics for ``--json``."""
+    from idmqa.evaluation import breakdown, format_misses, format_table
+
+    table = breakdown(outcomes)
+    other = breakdown(variant_outcomes) if variant_outcomes else None
+    print(f"\n== {name}")
+    print(format_table(table, other))
+    if misses_at:
+        print(format_misses(outcomes, k=misses_at))
+    return {"base": table, "variant": other} if other else table
 
 
 def cmd_speakers(args: argparse.Namespace) -> int:

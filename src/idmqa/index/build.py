@@ -20,6 +20,7 @@ import faiss
 import numpy as np
 
 from idmqa.fsutil import sha256_file
+from idmqa.index.bilingual import bilingual_table
 from idmqa.index.dense import all_vectors, read_dense
 from idmqa.index.reuse import (
     EmbeddingCache,
@@ -120,9 +121,11 @@ def _write_build(
     )
     np.save(build_dir / "duplicate_groups.npy", duplicate_groups(passages, vectors))
     faiss.write_index(dense, str(build_dir / "dense.faiss"))
+    analysed = [analyze(embedding_text(p)) for p in passages]
     retriever = bm25s.BM25()
-    retriever.index([analyze(embedding_text(p)) for p in passages], show_progress=False)
+    retriever.index(analysed, show_progress=False)
     retriever.save(str(build_dir / "bm25"), show_progress=False)
+    bilingual = _write_bilingual(build_dir, settings, {t for terms in analysed for t in terms})
     spans, texts = sentence_spans(passages)
     np.save(build_dir / "sentence_spans.npy", spans)
     if sentence_vectors is None:
@@ -148,11 +151,27 @@ def _write_build(
         "documents": [_document_info(d) for d in documents],
         "counts": {"documents": len(documents), "passages": len(passages), "people": len(people)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "bilingual": bilingual,
         **(extra or {}),
         "files": _file_hashes(build_dir),
     }
     (build_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
+
+
+def _write_bilingual(build_dir: Path, settings: Settings, vocabulary: set[str]) -> dict:
+    """The build's English→French word table (``bilingual.json``), cut down to words whose
+    analysed terms all occur in the corpus; what the manifest records of it."""
+
+    def known(word: str) -> bool:
+        terms = analyze(word)
+        return bool(terms) and all(t in vocabulary for t in terms)
+
+    table, used = bilingual_table(settings.dictionary_dir, known)
+    (build_dir / "bilingual.json").write_text(
+        json.dumps(table, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    return {"dictionaries": used, "entries": len(table)}
 
 
 def _publish(index_dir: Path, build_dir: Path) -> None:

@@ -49,6 +49,8 @@ class LoadedIndex:
     groups: np.ndarray  # near-duplicate group of each passage (see idmqa.dedup)
     path: Path
     people: People = field(default_factory=lambda: People([]))  # who said what
+    #: English stem → French corpus words (``idmqa.index.bilingual``); empty without one
+    bilingual: dict[str, list[str]] = field(default_factory=dict)
 
 
 def passage_from_json(row: dict) -> Passage:
@@ -137,6 +139,19 @@ def load_index(index_dir: Path, model: str, fingerprint: str, mmap: bool = True)
         raise IndexUnavailable(f"index {build_dir} has no people.json; rebuild with `idmqa index`")
     people = People.from_json(json.loads(people_file.read_text(encoding="utf-8")))
     groups = np.load(build_dir / "duplicate_groups.npy")
+    bilingual_file = build_dir / "bilingual.json"
+    bilingual = (
+        json.loads(bilingual_file.read_text(encoding="utf-8")) if bilingual_file.exists() else {}
+    )
     return LoadedIndex(
-        manifest, passages, documents, dense, bm25, sentences, groups, build_dir, people=people
+        manifest,
+        passages,
+        documents,
+        dense,
+        bm25,
+        sentences,
+        groups,
+        build_dir,
+        people=people,
+        bilingual=bilingual,
     )

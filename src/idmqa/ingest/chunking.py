@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ from idmqa.text import detect_language, iter_sentences
 from idmqa.tokens import count_tokens
 
 #: Bump when the chunking changes, so the manifest tells stale indexes apart.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 #: Blocks that carry no retrievable content of their own.
 SKIPPED_KINDS = frozenset({"heading", "cover"})
@@ -100,13 +101,23 @@ def _is_fragment(block: Block) -> bool:
     return block.kind in _MERGEABLE and len(block.text.split()) < FRAGMENT_WORDS
 
 
-def _introduces(block: Block) -> bool:
-    # "On peut entendre par gouvernance mondiale :" announces the block after it.
-    return (
-        block.kind in _MERGEABLE
-        and len(block.text.split()) < 2 * FRAGMENT_WORDS
-        and (block.text.rstrip().endswith(":"))
-    )
+#: A line that is an item of a list: a bullet, or a short enumerator ("a.", "3)", "iv.").
+_LIST_ITEM = re.compile(r"^\s*(?:[-–•*]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)])\s")
+
+
+def _is_list(block: Block) -> bool:
+    # The first line only: lists elide items ("[...]") and wrap long ones.
+    return bool(_LIST_ITEM.match(block.text))
+
+
+def _introduces(block: Block, following: Block) -> bool:
+    """True when ``block`` announces ``following``: a short lead-in line ("On peut entendre
+    par gouvernance mondiale :"), or any paragraph ending with a colon before a list ("…
+    qui comprend trois principes :" and the principles). Apart, the lead-in matches the
+    question and the list holds the answer."""
+    if block.kind not in _MERGEABLE or not block.text.rstrip().endswith(":"):
+        return False
+    return len(block.text.split()) < 2 * FRAGMENT_WORDS or _is_list(following)
 
 
 def _merge(first: Block, second: Block) -> Block:
@@ -132,7 +143,7 @@ def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
             previous is not None
             and previous.section == block.section
             and block.kind in _MERGEABLE
-            and (_introduces(previous) or (_is_fragment(previous) and _is_fragment(block)))
+            and (_introduces(previous, block) or (_is_fragment(previous) and _is_fragment(block)))
         )
         if joinable:
             merged[-1] = _merge(previous, block)

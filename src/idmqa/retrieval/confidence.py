@@ -1,29 +1,72 @@
-"""How likely the best passage addresses the question at all.
+"""How likely the corpus addresses a question at all (``answerable``).
 
-A logistic model over two signals every search computes anyway: the best raw cosine of the
-dense ranker and the best BM25 score. Fitted (6-fold cross-validated accuracy 0.90) on the 60
-development questions, all answerable, against the 40 off-topic questions of
-``eval/offtopic.jsonl``; refit with ``python eval/calibrate_confidence.py`` when the model or
-corpus changes.
+A logistic model per question language over three signals every search computes anyway:
+
+- the best raw cosine of the dense ranker;
+- the best BM25 score (as ``log1p``: its scale grows with the question's length);
+- the question's *unknown numbers*: years and figures it contains that the corpus never
+  writes (``Searcher.unknown_numbers``) — "2023", "1951". A question about a year the report
+  never mentions is not one it answers, in whatever language it is asked. (Unknown names and
+  acronyms were tried too: they also flag reworded questions — "la Grosse Pomme" for New
+  York, "Brasília" for Brazil — and rejected no more off-topic questions.)
+
+Raw cosines and BM25 scores differ by language (an English question over French text shares
+few words with it and sits lower in the model's space), so the coefficients are fitted per
+language — the same features, each language's own scale — and the decision threshold is the
+same for both. The coefficients are data (``data/answerability.json``), refitted with
+``python eval/calibrate_confidence.py`` when the model or the corpus changes.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
-# Coefficients of the fit: cosine is centred on 0.80 and scaled by 0.02 (its spread here);
-# BM25 enters as log1p because its scale grows with query length.
-_COSINE_CENTRE, _COSINE_SCALE = 0.80, 0.02
-_W_COSINE, _W_BM25, _BIAS = 1.185, 2.703, -4.659
-
-
-def features(top_cosine: float, top_bm25: float) -> tuple[float, float]:
-    """The model's inputs from raw ranker scores."""
-    return (top_cosine - _COSINE_CENTRE) / _COSINE_SCALE, math.log1p(max(top_bm25, 0.0))
+#: Unknown numbers count up to this many: a third one says nothing the second did not.
+MAX_UNKNOWN = 2
+FEATURES = ("cosine", "bm25", "unknown")
 
 
-def answer_confidence(top_cosine: float, top_bm25: float) -> float:
+def features(top_cosine: float, top_bm25: float, unknown: int) -> tuple[float, float, float]:
+    """The model's inputs from raw ranker scores and the count of unknown numbers."""
+    return top_cosine, math.log1p(max(top_bm25, 0.0)), float(min(unknown, MAX_UNKNOWN))
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageModel:
+    """Standardisation and logistic coefficients of one question language."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, x: tuple[float, ...]) -> float:
+        z = self.bias + sum(
+            w * (v - m) / s
+            for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+@lru_cache(maxsize=1)
+def _models() -> dict[str, LanguageModel]:
+    data = json.loads(
+        resources.files("idmqa").joinpath("data/answerability.json").read_text("utf-8")
+    )
+    return {
+        language: LanguageModel(tuple(m["mean"]), tuple(m["scale"]), tuple(m["weights"]), m["bias"])
+        for language, m in data["languages"].items()
+    }
+
+
+def answer_confidence(
+    top_cosine: float, top_bm25: float, unknown: int = 0, language: str = "fr"
+) -> float:
     """Probability (0–1) that the question is one the corpus addresses."""
-    cosine, bm25 = features(top_cosine, top_bm25)
-    z = _W_COSINE * cosine + _W_BM25 * bm25 + _BIAS
-    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+    models = _models()
+    model = models.get(language) or next(iter(models.values()))
+    return model.probability(features(top_cosine, top_bm25, unknown))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +18,16 @@ from idmqa.retrieval.glossary import Glossary, acronym_expansions, expand_acrony
 from idmqa.retrieval.highlight import highlights
 from idmqa.schema import Passage
 from idmqa.settings import Settings
-from idmqa.text import analyze, detect_language
+from idmqa.text import (
+    analyze,
+    english_stem,
+    english_words,
+    language_votes,
+    strip_accents,
+)
+
+_WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +102,10 @@ class Searcher:
         counts = Counter(d.get("language", "fr") for d in index.documents.values())
         self.corpus_language = counts.most_common(1)[0][0] if counts else "fr"
         self.glossary = Glossary.english_french()
+        # the corpus' own words, to tell a keyword query's language (see question_language)
+        self.vocabulary = frozenset(
+            strip_accents(w) for p in index.passages for w in _WORD.findall(p.text.lower())
+        )
         self.acronyms = acronym_expansions(index.passages)
         # who said what: passage indices of each person's statements and of any naming
         self.statements: dict[str, list[int]] = {}
@@ -150,7 +164,11 @@ class Searcher:
         return found
 
     def _dense(
-        self, vector: np.ndarray, language: str, n: int, allowed: np.ndarray | None = None
+        self,
+        vector: np.ndarray,
+        readings: frozenset[str],
+        n: int,
+        allowed: np.ndarray | None = None,
     ) -> tuple[dict[int, float], float]:
         """Bias-corrected cosines of the top ``n`` passages (among ``allowed`` if given),
         and the best raw cosine."""
@@ -159,7 +177,14 @@ class Searcher:
         )
         found = ids >= 0
         ids, scores = ids[found], scores[found]
-        corrected = scores - self.settings.same_language_bias * (self.languages[ids] == language)
+        # The model favours passages of the question's own language; a question read in
+        # both languages favours neither.
+        if len(readings) == 1:
+            (language,) = readings
+            bias = self.settings.same_language_bias * (self.languages[ids] == language)
+        else:
+            bias = 0.0
+        corrected = scores - bias
         ranking = dict(zip(ids.tolist(), corrected.tolist(), strict=True))
         return ranking, float(scores[0]) if len(ids) else 0.0
 
@@ -180,14 +205,14 @@ class Searcher:
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``question``, best first."""
         started = time.perf_counter()
-        language = detect_language(question)
+        language, readings = self.reading(question)
         total = len(self.index.passages)
         n = total if filters else min(total, self.settings.candidates)
         vector = self.embed_query(question)
         # With filters both rankers rank only the passages the filters let through (dense
         # exactly, whatever the index type).
         allowed = self.allowed(filters) if filters else None
-        dense, top_cosine = self._dense(vector, language, n, allowed)
+        dense, top_cosine = self._dense(vector, readings, n, allowed)
         terms = analyze(question)
         # Scored once over the whole corpus: the top n rank, the people rankings reuse them.
         bm25 = self._bm25_scores(terms)
@@ -197,9 +222,10 @@ class Searcher:
         # Words of a question in another language than the corpus rarely occur in it, so
         # BM25 then mostly adds noise: trust it less.
         lexical_weight = (
-            1.0 if language == self.corpus_language else self.settings.cross_lingual_lexical_weight
+            1.0 if self.corpus_language in readings else self.settings.cross_lingual_lexical_weight
         )
-        glossary = self._glossary_ranking(question, language, n)
+        glossary = self._glossary_ranking(question, readings, n)
+        bilingual = self._bilingual_ranking(question, readings, n)
         named = self.index.people.detect(question)
         cosines = self.index.sentences.cosines(vector)
         fused = reciprocal_rank_fusion(
@@ -207,6 +233,7 @@ class Searcher:
                 (dense, 1.0),
                 (lexical, lexical_weight),
                 (glossary, self.settings.glossary_weight),
+                (bilingual, self.settings.bilingual_weight),
                 (self._sentence_ranking(cosines, n, allowed), self.settings.sentence_weight),
                 *self._people_rankings(question, named, vector, bm25, allowed),
             ],
@@ -229,7 +256,12 @@ class Searcher:
             )
             for rank, i in enumerate(order[:k], 1)
         ]
-        confidence = answer_confidence(top_cosine, max(lexical.values(), default=0.0))
+        confidence = answer_confidence(
+            top_cosine,
+            max(lexical.values(), default=0.0),
+            len(self.unknown_numbers(question)),
+            language,
+        )
         took = (time.perf_counter() - started) * 1000
         return SearchResult(
             question,
@@ -257,11 +289,45 @@ class Searcher:
         top = top[np.isfinite(best[top])]
         return dict(zip(top.tolist(), best[top].tolist(), strict=True))
 
-    def _glossary_ranking(self, question: str, language: str, n: int) -> dict[int, float]:
+    def _glossary_ranking(
+        self, question: str, readings: frozenset[str], n: int
+    ) -> dict[int, float]:
         """BM25 over the corpus-language forms of the question's terms and acronyms."""
         words = expand_acronyms(question, self.acronyms)
-        if language != self.corpus_language:
+        if readings != {self.corpus_language}:
             words += self.glossary.translations(question)
+        return self._top(self._bm25_scores(analyze(" ".join(words))), n) if words else {}
+
+    def reading(self, question: str) -> tuple[str, frozenset[str]]:
+        """The question's language, and the languages to read it in.
+
+        Its function words tell most questions apart. A keyword query has none ("seed
+        fund", "mayor Clarkston youth", "fonds d'amorçage" without accents): it is read
+        both ways — BM25 at full weight and the translations of its English words — and
+        shown as English when it has lower-case words the corpus never uses.
+        """
+        french, english = language_votes(question)
+        if french != english:
+            language = "en" if english > french else "fr"
+            return language, frozenset({language})
+        words = [strip_accents(w) for w in _WORD.findall(question) if w.islower()]
+        foreign = any(w not in self.vocabulary for w in words)
+        return ("en" if foreign else self.corpus_language), frozenset({"en", "fr"})
+
+    def unknown_numbers(self, question: str) -> list[str]:
+        """The numbers of the question (years, figures) that the corpus never writes: a
+        question about 2023 is not answered by a report of 2018, in any language."""
+        return [n for n in _NUMBER.findall(question) if n not in self.vocabulary]
+
+    def _bilingual_ranking(
+        self, question: str, readings: frozenset[str], n: int
+    ) -> dict[int, float]:
+        """BM25 over the corpus words the build's bilingual table gives the question's
+        words, for a question read in English over a French corpus."""
+        if "en" not in readings or self.corpus_language != "fr" or not self.index.bilingual:
+            return {}
+        table = self.index.bilingual
+        words = [w for word in english_words(question) for w in table.get(english_stem(word), ())]
         return self._top(self._bm25_scores(analyze(" ".join(words))), n) if words else {}
 
     def _without_copies(self, order: list[int], k: int) -> list[int]:

@@ -18,7 +18,7 @@
         "Dialogue international sur la migration n° 28 (2018). Je réponds par des extraits cités du rapport.",
       open: "Ouvrir l’assistant", close: "Fermer", ask: "Votre question", send: "Envoyer",
       placeholder: "Posez une question…", loading: "Recherche en cours…", you: "Vous",
-      none: "Aucun passage pertinent dans le rapport.", closest: "Passages les plus proches (ne répondent peut-être pas)",
+      none: "Aucun passage pertinent dans le rapport.", maybe: "Le rapport ne traite peut-être pas de cette question. Voici les passages les plus proches :",
       down: "Le service est injoignable. Vérifiez votre connexion puis réessayez.",
       busy: "Trop de questions en peu de temps. Réessayez dans {s} s.", busy0: "Trop de questions en peu de temps. Réessayez dans un instant.",
       starting: "Le service démarre ou est indisponible. Réessayez dans un instant.",
@@ -31,7 +31,7 @@
         "Dialogue on Migration No. 28 (2018). I answer with cited passages of the (French) report.",
       open: "Open the assistant", close: "Close", ask: "Your question", send: "Send",
       placeholder: "Ask a question…", loading: "Searching…", you: "You",
-      none: "No relevant passage in the report.", closest: "Closest passages (may not answer the question)",
+      none: "No relevant passage in the report.", maybe: "The report may not address this question. Here are the closest passages:",
       down: "The service is unreachable. Check your connection and try again.",
       busy: "Too many questions at once. Try again in {s} s.", busy0: "Too many questions at once. Try again in a moment.",
       starting: "The service is starting or unavailable. Try again in a moment.",
@@ -306,15 +306,12 @@
         out.push(message("e", fmt(t.error, { s: r.status }), true));
       } else {
         var ps = Array.isArray(body.passages) ? body.passages : [];
-        if (!ps.length || body.answerable === false) {
+        if (!ps.length) {
           out.push(attrs(message("n", t.none), { "data-testid": "idmqa-no-answer" }));
-          if (ps.length) {
-            var d = el("details");
-            d.appendChild(el("summary", null, t.closest));
-            ps.forEach(function (p, i) { d.appendChild(card(p, i + 1)); });
-            out.push(d);
-          }
         } else {
+          // Not answerable: the passages are still shown (the right one may be among them),
+          // under a notice rather than folded away.
+          if (body.answerable === false) out.push(attrs(message("n", t.maybe), { "data-testid": "idmqa-maybe" }));
           if (page) out.push(el("p", "sr", fmt(t.results, { n: ps.length })));
           ps.forEach(function (p, i) { out.push(card(p, i + 1)); });
         }
