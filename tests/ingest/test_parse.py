@@ -236,14 +236,19 @@ def agenda(blocks: list[Block]) -> list[Block]:
     return [b for b in blocks if b.kind == "agenda"]
 
 
+def listed(block: Block, role: str) -> str:
+    """The agenda entries of ``block`` with ``role``, one per line."""
+    return "\n".join(block.text[e.start : e.end] for e in block.agenda if e.role == role)
+
+
 def test_agenda_new_york_session_1(report_blocks):
     b = at(report_blocks, 927)
     assert b.kind == "agenda"
     assert b is at(report_blocks, 930)
     assert b.meta["time"] == "12 h - 13 h"
     assert b.meta["session"].startswith("Session 1 :")
-    assert "Wilmoth" in b.meta["moderator"]
-    assert "Laczko" in b.meta["speakers"]
+    assert "Wilmoth" in listed(b, "moderator")
+    assert "Laczko" in listed(b, "speaker") and "Wilmoth" not in listed(b, "speaker")
     assert b.meta["workshop"] == "New York, 26–27 mars 2018"
     assert b.meta["day"] == "Première journée"
     assert "<" not in b.text and "Wilmoth" in b.text
@@ -260,11 +265,14 @@ def test_agenda_rows(report_blocks):
     gva_s4 = at(report_blocks, 1018)
     assert gva_s4 is at(report_blocks, 1021)
     assert gva_s4.meta["day"] == "Deuxième journée"
-    assert "Susan F. Martin" in gva_s4.meta["moderator"]
+    assert listed(gva_s4, "moderator").startswith("Mme Susan F. Martin, Professeure")
+    assert listed(gva_s4, "introduction").startswith("Mme Cécile Riallant")
+    assert "?" not in listed(gva_s4, "speaker")  # the questions of the session are no one
     assert "acteurs nationaux concernés" in gva_s4.text  # stray bullet glued back
-    assert "Moderateur" not in at(report_blocks, 923).meta["moderator"]
-    assert "Swing" in at(report_blocks, 923).meta["moderator"]
-    assert "Samri" in at(report_blocks, 1016).meta["moderator"]
+    assert listed(at(report_blocks, 923), "moderator").startswith("M. William Lacy Swing")
+    assert listed(at(report_blocks, 1016), "presenter").startswith("M. Azzouz Samri")
+    # bullets with a civility and no label are speakers (the opening, the closing remarks)
+    assert listed(at(report_blocks, 1030), "speaker").startswith("Mme Laura Thompson")
     # split mid-sentence continuation rows belong to the same session
     assert at(report_blocks, 944) is at(report_blocks, 947)
     assert at(report_blocks, 1009) is at(report_blocks, 1013)
