@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 REPORT = CORPUS / "idm-28-2018-partenariats.fr.txt"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+#: A few hand-checked (person, statement line) pairs of the report, one unknown to it.
+ATTRIBUTION_SAMPLE = ROOT / "tests" / "data" / "attribution_sample.jsonl"
 
 
 def make_passage(text: str, **fields: object) -> Passage:

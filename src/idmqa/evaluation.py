@@ -171,7 +171,7 @@ def load_statements(path: Path) -> list[GoldStatement]:
 @dataclass(frozen=True, slots=True)
 class AttributionReport:
     """Attribution against a gold set: which gold pairs the index finds, and which of the
-    speakers it gives the judged passages (those holding a gold line) the gold set has."""
+    statement speakers it gives passages the gold set has."""
 
     found: list[GoldStatement]
     missed: list[tuple[GoldStatement, list[Passage]]]  # with the passages holding the line
@@ -186,22 +186,22 @@ class AttributionReport:
         return len(found), len(found) + len(missed)
 
     def precision(self) -> tuple[int, int]:
-        """(correct, total) speakers of the judged passages."""
+        """(correct, total) statement speakers of the passages."""
         return self.correct, self.correct + len(self.wrong)
 
 
 def _holding(
     gold: GoldStatement, passages: Sequence[Passage], documents: set[str]
-) -> list[Passage]:
-    """The passages holding the gold line: of its document, covering the line, with the
-    snippet when one does."""
+) -> tuple[list[Passage], list[Passage]]:
+    """The passages holding the gold line — with the snippet when one does — and all those
+    covering it: of its document, their line range holding it."""
     document = gold.document or (next(iter(documents)) if len(documents) == 1 else "")
     covering = [
         p for p in passages if p.document == document and p.lines[0] <= gold.line <= p.lines[1]
     ]
     snippet = normalise_for_match(gold.snippet)
     with_snippet = [p for p in covering if snippet and snippet in normalise_for_match(p.text)]
-    return with_snippet or covering
+    return with_snippet or covering, covering
 
 
 def evaluate_attribution(
@@ -210,8 +210,8 @@ def evaluate_attribution(
     passages: Sequence[Passage],
 ) -> AttributionReport:
     """Match each gold pair: found when the person (resolved by name) is among the statement
-    speakers of a passage holding the line. Precision counts every statement speaker of the
-    passages holding a gold line."""
+    speakers of a passage holding the line. The gold set is taken as complete: every
+    statement speaker of a passage that no gold pair of theirs holds is a false attribution."""
     documents = {p.document for p in passages}
     # an agenda row's speakers are scheduled to speak: it reports no statement
     speakers = {p.id: [] if p.kind == "agenda" else list(p.speakers) for p in passages}
@@ -219,12 +219,12 @@ def evaluate_attribution(
     found, missed, unknown = [], [], []
     for g in gold:
         person = people.resolve(g.person)
-        holding = _holding(g, passages, documents)
+        holding, covering = _holding(g, passages, documents)
         if person is None:
             unknown.append(g.person)
             missed.append((g, holding))
             continue
-        for p in holding:
+        for p in covering:  # every window of the line's paragraph may report it
             expected[p.id].add(person.id)
         if any(person.id in speakers[p.id] for p in holding):
             found.append(g)
@@ -232,12 +232,11 @@ def evaluate_attribution(
             missed.append((g, holding))
     correct, wrong = 0, []
     for p in passages:
-        if p.id in expected:
-            for pid in speakers[p.id]:
-                if pid in expected[p.id]:
-                    correct += 1
-                else:
-                    wrong.append((pid, p))
+        for pid in speakers[p.id]:
+            if pid in expected.get(p.id, ()):
+                correct += 1
+            else:
+                wrong.append((pid, p))
     return AttributionReport(found, missed, correct, wrong, sorted(set(unknown)))
 
 
@@ -251,7 +250,7 @@ def format_attribution(report: AttributionReport, people: People) -> str:
         f, t = report.recall(how)
         lines.append(f"  {how or '?':<12}{f / max(t, 1):.3f}  ({f}/{t})")
     share = correct / max(judged, 1)
-    lines.append(f"precision {share:.3f}  ({correct}/{judged} speakers of the judged passages)")
+    lines.append(f"precision {share:.3f}  ({correct}/{judged} statement speakers of passages)")
     if report.unknown:
         lines.append(f"unknown to the people index: {', '.join(report.unknown)}")
     lines.append(f"\nmisses: {len(report.missed)}")

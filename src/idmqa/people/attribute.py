@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from idmqa import lexicon
+from idmqa.people.groups import Session, group_mentions
 from idmqa.people.mentions import Mention, Resolver, find_mentions
 from idmqa.people.model import People, Person, fold
 from idmqa.people.patterns import (
@@ -29,6 +30,7 @@ from idmqa.people.patterns import (
     PRONOUN_START_RE,
     PRONOUNS,
     SPEECH_NOUN_RE,
+    SPEECH_NOUN_WORD_RE,
     SPEECH_RE,
     UNNAMED_SPEAKER_RE,
 )
@@ -112,9 +114,16 @@ class ReportReader:
     """Reads one report's narrative blocks in order. Everything it remembers (who spoke last,
     who was named with whom) is that report's."""
 
-    def __init__(self, people: People, workshops: Sequence[str], cues: Cues) -> None:
+    def __init__(
+        self,
+        people: People,
+        workshops: Sequence[str],
+        cues: Cues,
+        sessions: Sequence[Session] = (),
+    ) -> None:
         self.people = people
         self.workshops = list(workshops)
+        self.sessions = list(sessions)
         self.cues = cues
         self.resolver = Resolver(people)
         self.section: tuple[str, ...] = ()  # of the block being read
@@ -216,12 +225,20 @@ class ReportReader:
         named_ids = [c.id for m in inside if len(m.candidates) == 1 for c in m.candidates]
         for m in inside:
             self.resolver.resolve(m, sentence, text, named_ids)
-        if SPEECH_RE.search(sentence) or SPEECH_NOUN_RE.search(sentence):
-            titled = role_mentions(text, span, self.people, inside, self._workshop(sentence))
-            inside = sorted([*inside, *titled], key=lambda x: x.start)
+        grouped: list[Mention] = []
+        if SPEECH_RE.search(sentence) or SPEECH_NOUN_WORD_RE.search(sentence):
+            workshop = self._workshop(sentence)
+            titled = role_mentions(text, span, self.people, inside, workshop)
+            grouped = [
+                g
+                for g in group_mentions(text, span, self.people, self.sessions, workshop)
+                if not any(t.start < g.end and g.start < t.end for t in [*inside, *titled])
+            ]
+            inside = sorted([*inside, *titled, *grouped], key=lambda x: x.start)
         for k, m in enumerate(inside):
             nxt = inside[k + 1].start if k + 1 < len(inside) else None
-            m.speaker = m.person is not None and _is_speaker(text, span, m, nxt)
+            # a group designated in a sentence reporting speech is who speaks
+            m.speaker = m.person is not None and (m in grouped or _is_speaker(text, span, m, nxt))
         for k in range(len(inside) - 2, -1, -1):
             if _shares_verb(text, s_start, inside[k], inside[k + 1]):
                 inside[k].speaker = True
@@ -282,16 +299,28 @@ def _shares_verb(text: str, s_start: int, m: Mention, nxt: Mention) -> bool:
     )
 
 
+#: Between two people a noun of speech introduces: a separator, maybe an organisation after
+#: the first ("… de Mme S de l'OMS et de M. K", "… de l'OIT (OIT) et de la Commissaire").
+_LIST_GAP_RE = re.compile(
+    r"^\s*(?:(?:de|du|d['’])\s*(?:la\s+|l['’])?[\w-]+\s*)?(?:\([^()]{1,40}\)\s*)?"
+    r"(?:,|\bet\b|\bainsi\s+que\b|\band\b)\s*"
+    r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’]|of\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
+)
+
+
 def _introduced_by_noun(text: str, span: Span, inside: Sequence[Mention]) -> None:
-    """The people a noun of speech introduces speak: "les exposés de Mme S de l'OMS et de
-    M. K", "des remarques préliminaires du Directeur général de l'UNICEF, du …"."""
+    """The people a noun of speech introduces speak: the one right after it, and those listed
+    with them ("les exposés de Mme S de l'OMS et de M. K", "des remarques préliminaires du
+    Directeur général de l'UNICEF, du …")."""
     for noun in SPEECH_NOUN_RE.finditer(text, *span):
         cursor = noun.end()
         for m in inside:
             if m.end <= noun.start():
                 continue
             gap = text[cursor : m.start] if m.start > cursor else ""
-            if len(gap.strip()) > ATTRIBUTION.speech_noun_reach or SPEECH_RE.search(gap):
+            first = cursor == noun.end()
+            if (first and gap.strip()) or (not first and not _LIST_GAP_RE.match(gap)):
                 break
             if m.person is not None and not NOT_SPEAKER_BEFORE_RE.search(text[span[0] : m.start]):
                 m.speaker = True

@@ -73,7 +73,12 @@ def read_report(document: Document, blocks: Sequence[Block]) -> Report:
         for lines, found in records.items()
     }
     people = People(local, {document.id: workshops})
-    sentences = ReportReader(people, workshops, Cues(blocks)).read(blocks)
+    sessions = [
+        (b.meta.get("session", ""), [p for r, p in listed[b.lines] if r.agenda.role == SPEAKER])
+        for b in blocks
+        if b.kind == "agenda"
+    ]
+    sentences = ReportReader(people, workshops, Cues(blocks), sessions).read(blocks)
     return Report(
         document, {b.lines: b for b in blocks}, workshops, clusters, people, listed, sentences
     )
@@ -168,11 +173,14 @@ def _passage_people(
             for p in s.speakers:
                 roles.setdefault((p, SPEAKER), []).append(span)
             named.extend(s.named)
+        # a listing's people are every window's (the row's session may be in one window,
+        # its people in the next); the span where the window shows them
         for record, p in report.listed.get(block.lines, []):
+            role = record.agenda.role if record.agenda else PICTURED
+            spans = roles.setdefault((p, role), [])
             span = _clip(record.span, delta, len(passage.text))
             if span is not None:
-                role = record.agenda.role if record.agenda else PICTURED
-                roles.setdefault((p, role), []).append(span)
+                spans.append(span)
     return roles, named
 
 

@@ -91,7 +91,8 @@ def _profile(person: Person) -> _Profile:
     roles |= {a.role for a in person.agenda if a.role in _AGENDA_ROLES}
     concepts: set[str] = set()
     specific: dict[str, float] = {}
-    for text in texts:
+    # the countries are read from the roles: only a role tells how much it is about one
+    for text in person.roles:
         found, rest = concepts_in(text)
         share = 1 - len(_WORD_RE.findall(rest)) / max(len(_WORD_RE.findall(fold(text))), 1)
         for c in found:

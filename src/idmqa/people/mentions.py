@@ -108,9 +108,7 @@ def _surname_mentions(text: str, people: People, taken: list[tuple[int, int]]) -
     return mentions
 
 
-def _next_to_name(
-    text: str, word: re.Match[str] | None, at: int, before_it: bool
-) -> bool:
+def _next_to_name(text: str, word: re.Match[str] | None, at: int, before_it: bool) -> bool:
     """Is ``word`` a capitalised word right next to position ``at``, other than a common word
     ("Comme Martin et…")?"""
     if word is None or fold(word.group(0)) in NOT_NAME_WORDS:

@@ -43,6 +43,8 @@ SPEECH_NOUN_RE = re.compile(
     r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’]|of\s+(?:the\s+)?|by\s+(?:the\s+)?)",
     re.IGNORECASE,
 )
+#: A noun of speech anywhere ("Ce message a été renforcé par…"): the sentence reports speech.
+SPEECH_NOUN_WORD_RE = _words("speech_nouns")
 #: Introducers: the mention that follows is the source of what the sentence reports ("Selon
 #: Mme X", "Comme l'a déclaré M. Y", "ouvert par M. Z"), a role in between allowed.
 INTRODUCER_RE = re.compile(

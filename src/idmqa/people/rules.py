@@ -25,9 +25,6 @@ class AttributionRules:
     speech_reach: int = 420
     #: "Mme X, role, et Mme Y, role, ont dit": at most this many characters between the two
     shared_verb_gap: int = 250
-    #: a speech noun ("les exposés de") introduces the people named within this many
-    #: characters after it, other mentions left out ("… de Mme X de l'OMS et de M. Y")
-    speech_noun_reach: int = 40
     #: a title designates its holder when it repeats this share of the holder's role words,
     #: and has at least this many distinct words ("le Directeur général" alone is anyone's)
     title_coverage: float = 0.75
