@@ -11,6 +11,7 @@ from idmqa.ingest.parse import expand_lines, parse_document
 from idmqa.ingest.parse.vocab import SECTION_HEADINGS, Mode
 from idmqa.schema import Block
 from idmqa.text import iter_sentences
+from tests.helpers import assert_blocks_verbatim, assert_every_line_once
 
 
 def at(blocks: list[Block], line: int) -> Block:
@@ -290,27 +291,11 @@ def test_agenda_rationale_is_paragraph(report_blocks):
 
 
 def test_every_nonblank_line_covered_exactly_once(report_blocks, report_lines):
-    seen: Counter[int] = Counter()
-    for b in report_blocks:
-        src = expand_lines(b.meta["src_lines"])
-        assert b.lines == (min(src), max(src))
-        seen.update(src)
-    nonblank = {i for i, s in enumerate(report_lines, 1) if s.strip()}
-    assert set(seen) == nonblank
-    assert all(v == 1 for v in seen.values())
+    assert_every_line_once(report_blocks, report_lines)
 
 
 def test_blocks_verbatim(report_blocks, report_lines):
-    for b in report_blocks:
-        if b.kind == "agenda":
-            continue
-        rest = b.text
-        for n in expand_lines(b.meta["src_lines"]):
-            line = report_lines[n - 1]
-            assert rest.startswith(line), (b.lines, n)
-            rest = rest[len(line) :]
-            rest = re.sub(r"^(\n\n|\n| )", "", rest, count=1)
-        assert rest == "", b.lines
+    assert_blocks_verbatim(report_blocks, report_lines)
 
 
 def test_blocks_sorted(report_blocks):

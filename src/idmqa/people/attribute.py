@@ -90,12 +90,17 @@ class Cues:
             roles = " ; ".join(person.roles)
             cues = {f for forms in self.forms if any(_has(roles, f) for f in forms) for f in forms}
             cues |= set(re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\b", roles))  # acronyms in roles
+            cues |= set(_PROPER_NAME_RE.findall(roles))  # "Fondation Horizons", "Migrants Organise"
             patterns = [_pattern(c) for c in sorted(cues)]
             limit = ATTRIBUTION.cue_max_share * max(len(self.paragraphs), 1)
             self._by_person[person.id] = [
                 p for p in patterns if sum(1 for t in self.paragraphs if p.search(t)) <= limit
             ]
         return self._by_person[person.id]
+
+
+#: Two or more capitalised words: an organisation's name in a role.
+_PROPER_NAME_RE = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+)+")
 
 
 def _pattern(form: str) -> re.Pattern[str]:

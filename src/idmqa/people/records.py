@@ -238,7 +238,7 @@ def apposition(text: str, end: int) -> str:
     if stop is not None and stop.start() == 0:
         return ""
     role = rest[1 : stop.start()] if stop else rest[1:].split(",", 1)[0]
-    role = role.strip(" ,").translate(NO_SUPERSCRIPTS)
+    role = role.strip(" ,.").translate(NO_SUPERSCRIPTS)
     shortest, longest = ATTRIBUTION.apposition_chars
     return role if shortest <= len(role) <= longest else ""
 
@@ -262,45 +262,70 @@ def narrative_records(block: Block) -> list[Record]:
 _PERSON_AFTER_RE = re.compile(r"^\s*,\s*(?:une?\s+\w|«|\*|\")")
 #: Between the names of a list: a comma, "et", "and".
 _LIST_GAP_RE = re.compile(r"^\s*(?:,|et|and|&)\s*$")
+#: Before a list of authors: "rédigé par", "sous la direction de", "written by".
+_AUTHORS_RE = re.compile(
+    rf"(?:{lexicon.phrase_pattern(row[0] for row in lexicon.all_rows('author_phrases'))})\s*$",
+    re.IGNORECASE,
+)
 
 
 def _plain_names(text: str) -> list[tuple[int, int, str]]:
-    """Capitalised names without a civility in ``text``: (start, end, name)."""
+    """Capitalised names without a civility in ``text``: (start, end, name). A match that is
+    not a name may begin with one ("Hana Petrović du Centre …")."""
     out = []
     taken = [(m.start(), m.end()) for m in CIVILITY_NAME_RE.finditer(text)]
     for m in PLAIN_NAME_RE.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
-        name = clean_name(m.group(0))
-        initial = re.fullmatch(r"[A-ZÀ-Þ]\.\s+\S+", name) is not None  # "A. Bester"
-        words = name.split()[initial:]
-        if (initial or looks_like_name(name)) and not any(fold(w) in NOT_NAME_WORDS for w in words):
-            out.append((m.start(), m.end(), name))
+        words = list(re.finditer(r"\S+", m.group(0)))
+        for n in range(len(words), 1, -1):
+            name = clean_name(m.group(0)[: words[n - 1].end()])
+            if _is_plain_name(name):
+                out.append((m.start(), m.start() + words[n - 1].end(), name))
+                break
     return out
+
+
+def _is_plain_name(name: str) -> bool:
+    initial = re.fullmatch(r"[A-ZÀ-Þ]\.\s+\S+", name) is not None  # "A. Bester"
+    words = name.split()[initial:]
+    return (initial or looks_like_name(name)) and not any(fold(w) in NOT_NAME_WORDS for w in words)
 
 
 def plain_name_records(block: Block, known: frozenset[str]) -> list[Record]:
     """Names written without a civility whose context says they are people's (see the module
-    docstring): alone, or in a list with one such name or a ``known`` one."""
+    docstring): alone, after "rédigé par", or in a list with one such name or a ``known``
+    one."""
     text = block.text
     names = _plain_names(text)
     vouched = [
         TITLE_START_RE.match(text[end:]) is not None
         or _PERSON_AFTER_RE.match(text[end:]) is not None
+        or _AUTHORS_RE.search(text[max(start - 40, 0) : start]) is not None
         or " ".join(name_tokens(name)) in known
         for start, end, name in names
     ]
-    # a list "A, B et C" is vouched for as a whole by any of its names
+    # a list "A, B et C" is vouched for as a whole by any of its names; what follows a name
+    # of the list other than the last is the next name, not its role
+    listed = [False] * len(names)
     k = 0
     while k < len(names):
         j = k
         while j + 1 < len(names) and _LIST_GAP_RE.match(text[names[j][1] : names[j + 1][0]]):
+            listed[j] = True
             j += 1
         if any(vouched[k : j + 1]) and j > k:
             vouched[k : j + 1] = [True] * (j + 1 - k)
         k = j + 1
     return [
-        Record(name, "", apposition(text, end), "narrative", block.lines, span=(start, end))
-        for (start, end, name), ok in zip(names, vouched, strict=True)
+        Record(
+            name,
+            "",
+            "" if followed else apposition(text, end),
+            "narrative",
+            block.lines,
+            span=(start, end),
+        )
+        for (start, end, name), ok, followed in zip(names, vouched, listed, strict=True)
         if ok
     ]

@@ -22,6 +22,7 @@ from idmqa.people.patterns import (
     ROLE_STOP,
     TENSE,
     TITLE_START_RE,
+    WORKSHOP_ORDINAL_RE,
 )
 from idmqa.people.rules import ATTRIBUTION
 
@@ -41,7 +42,7 @@ def role_mentions(
             continue
         if any(_apposed(text, m.end(), t.start) for t in taken):
             continue  # "le Directeur général de l'OIM, M. Vitorino": the name says who
-        title = role_words(m.group(1))
+        title = role_words(_without_occasion(m.group(1)))
         if len(set(title)) < ATTRIBUTION.title_min_words:  # "le Directeur général": anyone's
             continue
         holders = [p for p in people if _holds(p, tuple(title))]
@@ -55,6 +56,18 @@ def role_mentions(
 def _apposed(text: str, end: int, start: int) -> bool:
     """Does a name follow a title as its apposition ("…de l'OIM, M. Swing")?"""
     return 0 <= start - end <= 3 and text[end:start].strip() in (",", "")
+
+
+def _without_occasion(title: str) -> str:
+    """A title without the occasion written after it ("… de l'OIM au second atelier")."""
+    occasion = WORKSHOP_ORDINAL_RE.search(title)
+    if occasion is None:
+        return title
+    return re.sub(
+        r"(?:\s+(?:au|à|du|de|lors|pendant|durant|at|during|of|the))+\s*$",
+        "",
+        title[: occasion.start()],
+    )
 
 
 def role_words(text: str) -> list[str]:
