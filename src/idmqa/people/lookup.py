@@ -108,11 +108,11 @@ def _word_score(word: str, candidates: Iterable[str]) -> float:
         if c == word:
             return 1.0
         if c.startswith(word):
-            best = max(best, 0.9)
+            best = max(best, LOOKUP.prefix_score)
         elif min(len(word), len(c)) >= LOOKUP.fuzzy_min_length:
             ratio = fuzz.ratio(word, c)
             if ratio >= LOOKUP.fuzzy_word:
-                best = max(best, 0.8 * ratio / 100)
+                best = max(best, LOOKUP.fuzzy_score * ratio / 100)
     return best
 
 
@@ -139,6 +139,7 @@ class Lookup:
             prof = self.profiles[p.id]
             if not concepts <= prof.concepts:
                 continue
+            # a term found in a role all about it ("Suisse") counts more than in a long one
             score = sum(0.5 + 0.5 * prof.specific.get(c, 0.0) for c in concepts)
             by_name = False
             for w in words:
@@ -178,7 +179,7 @@ class Lookup:
             return found
         scored = self.scored(ref)
         if len(scored) == 1 or (
-            len(scored) > 1 and scored[0][2] and scored[0][1] > scored[1][1] + 0.5
+            len(scored) > 1 and scored[0][2] and scored[0][1] > scored[1][1] + LOOKUP.resolve_margin
         ):
             return scored[0][0]
         return None

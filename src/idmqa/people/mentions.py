@@ -94,7 +94,11 @@ def _surname_mentions(text: str, people: People, taken: list[tuple[int, int]]) -
     words = list(_CAPITALISED_RE.finditer(text))
     for k, m in enumerate(words):
         token = fold(m.group(0))
-        if len(token) < 4 or token in NOT_NAME_WORDS or any(a <= m.start() < b for a, b in taken):
+        if (
+            len(token) < ATTRIBUTION.surname_min_length
+            or token in NOT_NAME_WORDS
+            or any(a <= m.start() < b for a, b in taken)
+        ):
             continue
         before = words[k - 1] if k else None
         after = words[k + 1] if k + 1 < len(words) else None

@@ -34,6 +34,20 @@ def _words(kind: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'’])(?:{_phrases(kind)})(?![\w'’])", re.IGNORECASE)
 
 
+def _openers(ends: tuple[str, ...]) -> str:
+    """Clause openers (``lexicon/*/clause_openers``) that end ``ends``: words need a word
+    boundary after them, elisions ("s'", "l'a") do not."""
+    rows = [row[0] for row in lexicon.all_rows("clause_openers") if row[1] in ends]
+    words = lexicon.phrase_pattern(w for w in rows if w[-1] not in "'’")
+    elided = lexicon.phrase_pattern(w for w in rows if w[-1] in "'’")
+    return rf"(?:(?:{words})(?![\w'’])|{elided})" if elided else rf"(?:{words})(?![\w'’])"
+
+
+#: What opens the rest of a sentence after a role written after a name.
+ROLE_END = _openers(("role", "both"))
+#: What opens the rest of a sentence after a title ("en soulignant": a gerund).
+_TITLE_END = _openers(("both",))
+
 #: Verbs of speech (``lexicon/*/speech_verbs``).
 SPEECH_RE = _words("speech_verbs")
 #: A noun of what was said and the "de/du" that introduces its authors: "les exposés de",
@@ -102,8 +116,8 @@ _TITLE_ARTICLE = r"(?:l['’]|le\s+|la\s+|du\s+|de\s+la\s+|the\s+)"
 #: Président du Conseil de l'OIM").
 ROLE_PHRASE_RE = re.compile(
     rf"(?<![\w]){_TITLE_ARTICLE}((?:(?:{_TITLE_PREFIXES})\s+)?(?:{_TITLE_HEADS})\b"
-    r"[^,.;:«»()]{0,130}?)(?=\s*(?:[,.;:«»()]|\s(?:dans|lors|au\s+cours|à\s+l['’]issue|a|ont|"
-    rf"l['’]a|s['’]|qui|en\s+\w+ant)\b|\s(?:et|ainsi\s+que|and)\s+{_TITLE_ARTICLE}|$))",
+    rf"[^,.;:«»()]{{0,130}}?)(?=\s*(?:[,.;:«»()]|\s{_TITLE_END}|\sen\s+\w+ant\b"
+    rf"|\s(?:et|ainsi\s+que|and)\s+{_TITLE_ARTICLE}|$))",
 )
 #: Words a title is compared without: function words.
 ROLE_STOP = frozenset(fold(w) for w in lexicon.words("function_words"))

@@ -33,6 +33,7 @@ from idmqa.people.patterns import (
     ORDINALS,
     PARTICLE,
     PLAIN_NAME_RE,
+    ROLE_END,
     SPEECH_RE,
     TITLE_START_RE,
     WORKSHOP_ORDINAL_RE,
@@ -224,17 +225,21 @@ def caption_records(block: Block, workshops: Sequence[str]) -> list[Record]:
     return records
 
 
+#: Where a role written after a name stops: a clause opener, another name or a quotation after
+#: a comma, a verb of speech, a sentence's end.
+_ROLE_STOP_RE = re.compile(
+    rf",\s*(?:{ROLE_END}|{CIVILITY}\s|[*«“\"])|\s(?:{ROLE_END})\s*(?:\w+\s+)?(?:{SPEECH_RE.pattern})"
+    r"|[.;:«]\s",
+    re.IGNORECASE,
+)
+
+
 def apposition(text: str, end: int) -> str:
     """The role written after a narrative name: ``M. X, <role>, a souligné``."""
     rest = text[end:].lstrip(SUPERSCRIPTS)
     if not rest.startswith(","):
         return ""
-    stop = re.search(
-        r",\s*(?:(?:a|ont|qui|lors|au\s+cours|dans|en|est|avec|et|M\.|Mme|Dr)"
-        r"(?![\w'’])|s['’]|l['’]a\b)|\s(?:a|ont)\s+(?:\w+\s+)?(?:" + SPEECH_RE.pattern + r")"
-        r"|\ss['’]exprimant|[.;:«]\s",
-        rest,
-    )
+    stop = _ROLE_STOP_RE.search(rest)
     if stop is not None and stop.start() == 0:
         return ""
     role = rest[1 : stop.start()] if stop else rest[1:].split(",", 1)[0]

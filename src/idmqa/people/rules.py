@@ -21,6 +21,8 @@ class AttributionRules:
     similar_min_length: int = 4
     #: a role written after a name ("M. X, <role>, a dit") is this long, in characters
     apposition_chars: tuple[int, int] = (3, 300)
+    #: a capitalised word alone is a surname ("Comme Martin et Weerasinghe…") from this long
+    surname_min_length: int = 4
     #: a verb of speech this far after a mention (characters, same sentence) is theirs
     speech_reach: int = 420
     #: "Mme X, role, et Mme Y, role, ont dit": at most this many characters between the two
@@ -63,10 +65,17 @@ class LookupRules:
     suggestions: int = 3
     #: a query word found in a name weighs this much more than one found in a role
     name_weight: float = 2.0
+    #: what a query word is worth when it begins a word, or nearly matches one (times the
+    #: ratio), against 1 for a word it equals
+    prefix_score: float = 0.9
+    fuzzy_score: float = 0.8
+    #: a query designates its best match by name (the speaker filter, /speakers/{name}) when
+    #: that one scores this much more than the next
+    resolve_margin: float = 0.5
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-ATTRIBUTION = AttributionRules(name="attribution-4")
-LOOKUP = LookupRules(name="lookup-2")
+ATTRIBUTION = AttributionRules(name="attribution-5")
+LOOKUP = LookupRules(name="lookup-1")
