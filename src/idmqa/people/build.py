@@ -30,6 +30,7 @@ from idmqa.people.model import People, Person, name_tokens
 from idmqa.people.records import (
     NARRATIVE_KINDS,
     Record,
+    agenda_records,
     agenda_workshops,
     block_records,
     civility_names,
@@ -58,8 +59,12 @@ class Report:
 def read_report(document: Document, blocks: Sequence[Block]) -> Report:
     """The people of one report and whose statements each of its sentences reports."""
     workshops = agenda_workshops(blocks)
-    known = _known_names(blocks, workshops)
-    records = {b.lines: block_records(b, workshops, known) for b in blocks}
+    agenda = {b.lines: agenda_records(b) for b in blocks if b.kind == "agenda"}
+    known = _known_names(blocks, agenda.values())
+    records = {
+        b.lines: agenda[b.lines] if b.lines in agenda else block_records(b, workshops, known)
+        for b in blocks
+    }
     for found in records.values():
         for r in found:
             if r.agenda is not None:
@@ -84,14 +89,10 @@ def read_report(document: Document, blocks: Sequence[Block]) -> Report:
     )
 
 
-def _known_names(blocks: Sequence[Block], workshops: Sequence[str]) -> frozenset[str]:
+def _known_names(blocks: Sequence[Block], agenda: Iterable[list[Record]]) -> frozenset[str]:
     """The full names a report writes with a civility or in an agenda (folded tokens)."""
-    names = {name for b in blocks if b.kind != "agenda" for _m, name in civility_names(b.text)} | {
-        r.name
-        for b in blocks
-        if b.kind == "agenda"
-        for r in block_records(b, workshops, frozenset())
-    }
+    names = {name for b in blocks if b.kind != "agenda" for _m, name in civility_names(b.text)}
+    names |= {r.name for found in agenda for r in found}
     return frozenset(" ".join(name_tokens(n)) for n in names if len(name_tokens(n)) >= 2)
 
 
