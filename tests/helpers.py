@@ -4,21 +4,55 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
 
-from idmqa.schema import Passage
+from idmqa.ingest.parse import expand_lines
+from idmqa.schema import Block, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 REPORT = CORPUS / "idm-28-2018-partenariats.fr.txt"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+#: A second report of the series, written for the tests (fictional people).
+SECOND_REPORT = ROOT / "tests" / "data" / "corpus2" / "idm-29-2019-inclusion.fr.txt"
+#: A few hand-checked (person, statement line) pairs of the report, one unknown to it.
+ATTRIBUTION_SAMPLE = ROOT / "tests" / "data" / "attribution_sample.jsonl"
+
+
+def assert_every_line_once(blocks: Sequence[Block], lines: Sequence[str]) -> None:
+    """Every non-blank source line is in exactly one block, and a block's lines are its own."""
+    seen: Counter[int] = Counter()
+    for b in blocks:
+        src = expand_lines(b.meta["src_lines"])
+        assert b.lines == (min(src), max(src))
+        seen.update(src)
+    nonblank = {i for i, s in enumerate(lines, 1) if s.strip()}
+    assert set(seen) == nonblank
+    assert all(v == 1 for v in seen.values())
+
+
+def assert_blocks_verbatim(blocks: Sequence[Block], lines: Sequence[str]) -> None:
+    """A block's text is its source lines, verbatim, joined by a space or line breaks (agenda
+    rows excepted: their HTML is read)."""
+    for b in blocks:
+        if b.kind == "agenda":
+            continue
+        rest = b.text
+        for n in expand_lines(b.meta["src_lines"]):
+            line = lines[n - 1]
+            assert rest.startswith(line), (b.lines, n)
+            rest = rest[len(line) :]
+            rest = re.sub(r"^(\n\n|\n| )", "", rest, count=1)
+        assert rest == "", b.lines
 
 
 def make_passage(text: str, **fields: object) -> Passage:

@@ -29,8 +29,14 @@ BUILD_ONLY = (
     "onnx",
     "onnxscript",
 )
-#: The only people module serving may load; the others build the person index.
-PEOPLE_AT_QUERY_TIME = {"idmqa.people", "idmqa.people.model"}
+#: The only people modules serving may load (the people, their lookup, the rules' thresholds);
+#: the others build the person index.
+PEOPLE_AT_QUERY_TIME = {
+    "idmqa.people",
+    "idmqa.people.model",
+    "idmqa.people.lookup",
+    "idmqa.people.rules",
+}
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 

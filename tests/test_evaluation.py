@@ -4,16 +4,21 @@ from pathlib import Path
 import pytest
 
 from idmqa.evaluation import (
+    GoldStatement,
     Question,
     breakdown,
     evaluate,
+    evaluate_attribution,
+    format_attribution,
     format_table,
     gold_rank,
     load_questions,
+    load_statements,
     metrics,
 )
-from idmqa.schema import Passage
-from tests.helpers import make_passage
+from idmqa.people.model import People, Person
+from idmqa.schema import Passage, PassagePerson
+from tests.helpers import ATTRIBUTION_SAMPLE, make_passage
 
 
 def _p(text: str) -> Passage:
@@ -58,3 +63,64 @@ def test_load_questions_reports_the_bad_line(tmp_path: Path) -> None:
     path.write_text(json.dumps({"id": "a", "question": "q", "gold": ["g"]}) + "\n{oops\n")
     with pytest.raises(ValueError, match=":2:"):
         load_questions(path)
+
+
+# --------------------------------------------------------------------------- who said what
+
+
+def _said(text: str, speakers: tuple[str, ...], line: int, **fields: object) -> Passage:
+    people = tuple(PassagePerson(pid, "speaker", ((0, len(text)),)) for pid in speakers)
+    fields = {"id": f"d:{line}-{line}", **fields}
+    return make_passage(text, lines=(line, line), people=people, **fields)
+
+
+def test_attribution_recall_per_how_and_precision_against_a_complete_gold_set() -> None:
+    people = People([Person("ann-a", "Ann A", ["Ann A"]), Person("bob-b", "Bob B", ["Bob B"])])
+    passages = [
+        _said("Ann A a dit x.", ("ann-a",), 1),
+        _said("Elle a ajouté y.", ("ann-a",), 2),
+        _said("Bob B a dit z.", ("ann-a",), 3),  # the wrong person
+        _said("Personne.", ("bob-b",), 4),  # nobody said it
+        _said("Ann A et Bob B.", ("ann-a", "bob-b"), 5, kind="agenda"),  # a listing: no statement
+    ]
+    gold = [
+        GoldStatement("Ann A", 1, "a dit x", "named"),
+        GoldStatement("ann-a", 2, "ajouté y", "continued"),
+        GoldStatement("Bob B", 3, "a dit z", "named"),
+        GoldStatement("Carl C", 1, "", "named"),  # not in the index
+    ]
+    report = evaluate_attribution(gold, people, passages)
+    assert report.recall() == (2, 4)
+    assert report.recall("named") == (1, 3) and report.recall("continued") == (1, 1)
+    assert report.precision() == (2, 4)  # Ann at 3 and Bob at 4 are false
+    assert {(pid, p.lines[0]) for pid, p in report.wrong} == {("ann-a", 3), ("bob-b", 4)}
+    assert report.unknown == ["Carl C"]
+    text = format_attribution(report, people)
+    assert "recall    0.500  (2/4)" in text and "precision 0.500  (2/4" in text
+    assert "- Bob B @3 [named]" in text and "- Ann A @3-3" in text
+
+
+def test_a_gold_line_is_found_in_the_window_holding_its_snippet() -> None:
+    people = People([Person("ann-a", "Ann A", ["Ann A"])])
+    windows = [
+        _said("Ann A a dit x. Puis y.", ("ann-a",), 7, id="d:7-7:0"),
+        _said("Puis y. Enfin z.", (), 7, id="d:7-7:1", part=1),
+    ]
+    found = evaluate_attribution([GoldStatement("Ann A", 7, "Enfin z", "named")], people, windows)
+    assert found.recall() == (0, 1)  # the window holding "Enfin z" does not give it to her
+    other = evaluate_attribution([GoldStatement("Ann A", 7, "a dit x", "named")], people, windows)
+    assert other.recall() == (1, 1) and other.precision() == (1, 1)
+
+
+def test_load_statements_reports_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "g.jsonl"
+    path.write_text(json.dumps({"person": "A", "line": 3}) + "\n" + json.dumps({"line": 1}) + "\n")
+    with pytest.raises(ValueError, match=":2:"):
+        load_statements(path)
+    assert load_statements(ATTRIBUTION_SAMPLE)[1] == GoldStatement(
+        "M. Swing",
+        382,
+        "Les partenariats et la coopération sont également des pierres angulaires du Programme "
+        "2030",
+        "named",
+    )

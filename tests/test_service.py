@@ -59,7 +59,8 @@ def test_k_defaults_and_is_capped_by_the_settings(service) -> None:
 def test_citations_are_typed_records(service) -> None:
     statement = service.statements("louise-arbour")[0]
     citation = service.citation(statement)
-    assert isinstance(citation, Citation) and Speaker("louise-arbour", "Louise Arbour") in (
-        citation.speakers
-    )
+    assert isinstance(citation, Citation)
+    (arbour,) = [s for s in citation.speakers if s.id == "louise-arbour"]
+    assert isinstance(arbour, Speaker) and arbour.name == "Louise Arbour"
+    assert arbour.role == "speaker" and all(a < b for a, b in arbour.spans)
     assert citation.lines == statement.lines and citation.section == " › ".join(statement.section)

@@ -1,13 +1,15 @@
-"""Retrieval evaluation on a JSONL question set with gold snippets."""
+"""Evaluation: retrieval on a JSONL question set with gold snippets; who said what on a JSONL
+set of hand-checked (person, statement line) pairs."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from idmqa.people.model import People
 from idmqa.schema import Passage
 from idmqa.text import normalise_for_match
 
@@ -145,4 +147,136 @@ def format_misses(outcomes: list[Outcome], k: int = 5) -> str:
             f"- {q.id} [{q.lang}/{q.type}] {q.question}\n"
             f"    expected: {q.gold[0][:90]!r} (rank {o.rank})\n    first: {where}"
         )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- who said what
+
+
+@dataclass(frozen=True, slots=True)
+class GoldStatement:
+    """A hand-checked (person, statement line) pair: ``person`` said what ``line`` reports."""
+
+    person: str  # a name, matched through the people index
+    line: int  # 1-based line of the source document
+    snippet: str = ""  # verbatim words of that line (pick the passage among windows)
+    how: str = ""  # named, title, continued
+    document: str = ""  # the document id; may be left out when the corpus has one
+
+
+def load_statements(path: Path) -> list[GoldStatement]:
+    """Read a JSONL file of ``{"person", "line", "snippet", "how", "document"?}`` rows."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            rows.append(
+                GoldStatement(
+                    str(row["person"]),
+                    int(row["line"]),
+                    str(row.get("snippet", "")),
+                    str(row.get("how", "")),
+                    str(row.get("document", "")),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}:{number}: not a statement row ({exc})") from exc
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionReport:
+    """Attribution against a gold set: which gold pairs the index finds, and which of the
+    statement speakers it gives passages the gold set has."""
+
+    found: list[GoldStatement]
+    missed: list[tuple[GoldStatement, list[Passage]]]  # with the passages holding the line
+    correct: int
+    wrong: list[tuple[str, Passage]]  # (person id, passage) the gold set does not have
+    unknown: list[str]  # gold names the people index does not resolve
+
+    def recall(self, how: str | None = None) -> tuple[int, int]:
+        """(found, total) gold pairs, of one ``how`` or all."""
+        found = [g for g in self.found if how is None or g.how == how]
+        missed = [g for g, _ in self.missed if how is None or g.how == how]
+        return len(found), len(found) + len(missed)
+
+    def precision(self) -> tuple[int, int]:
+        """(correct, total) statement speakers of the passages."""
+        return self.correct, self.correct + len(self.wrong)
+
+
+def _holding(
+    gold: GoldStatement, passages: Sequence[Passage], documents: set[str]
+) -> tuple[list[Passage], list[Passage]]:
+    """The passages holding the gold line — with the snippet when one does — and all those
+    covering it: of its document, their line range holding it."""
+    document = gold.document or (next(iter(documents)) if len(documents) == 1 else "")
+    covering = [
+        p for p in passages if p.document == document and p.lines[0] <= gold.line <= p.lines[1]
+    ]
+    snippet = normalise_for_match(gold.snippet)
+    with_snippet = [p for p in covering if snippet and snippet in normalise_for_match(p.text)]
+    return with_snippet or covering, covering
+
+
+def evaluate_attribution(
+    gold: Sequence[GoldStatement],
+    people: People,
+    passages: Sequence[Passage],
+) -> AttributionReport:
+    """Match each gold pair: found when the person (resolved by name) is among the statement
+    speakers of a passage holding the line. The gold set is taken as complete: every
+    statement speaker of a passage that no gold pair of theirs holds is a false attribution."""
+    documents = {p.document for p in passages}
+    # an agenda row's speakers are scheduled to speak: it reports no statement
+    speakers = {p.id: [] if p.kind == "agenda" else list(p.speakers) for p in passages}
+    expected: dict[str, set[str]] = defaultdict(set)  # passage id → person ids of the gold set
+    found, missed, unknown = [], [], []
+    for g in gold:
+        person = people.resolve(g.person)
+        holding, covering = _holding(g, passages, documents)
+        if person is None:
+            unknown.append(g.person)
+            missed.append((g, holding))
+            continue
+        for p in covering:  # every window of the line's paragraph may report it
+            expected[p.id].add(person.id)
+        if any(person.id in speakers[p.id] for p in holding):
+            found.append(g)
+        else:
+            missed.append((g, holding))
+    correct, wrong = 0, []
+    for p in passages:
+        for pid in speakers[p.id]:
+            if pid in expected.get(p.id, ()):
+                correct += 1
+            else:
+                wrong.append((pid, p))
+    return AttributionReport(found, missed, correct, wrong, sorted(set(unknown)))
+
+
+def format_attribution(report: AttributionReport, people: People) -> str:
+    """Recall (overall and per ``how``), precision, then every miss and false attribution."""
+    lines = []
+    found, total = report.recall()
+    correct, judged = report.precision()
+    lines.append(f"recall    {found / max(total, 1):.3f}  ({found}/{total})")
+    for how in sorted({g.how for g in [*report.found, *(g for g, _ in report.missed)]}):
+        f, t = report.recall(how)
+        lines.append(f"  {how or '?':<12}{f / max(t, 1):.3f}  ({f}/{t})")
+    share = correct / max(judged, 1)
+    lines.append(f"precision {share:.3f}  ({correct}/{judged} statement speakers of passages)")
+    if report.unknown:
+        lines.append(f"unknown to the people index: {', '.join(report.unknown)}")
+    lines.append(f"\nmisses: {len(report.missed)}")
+    for g, holding in report.missed:
+        where = "; ".join(f"{p.id} speakers={list(p.speakers)}" for p in holding) or "no passage"
+        lines.append(f"- {g.person} @{g.line} [{g.how}] {g.snippet[:80]!r}\n    {where}")
+    lines.append(f"\nfalse attributions: {len(report.wrong)}")
+    for pid, p in report.wrong:
+        name = people.get(pid).name if people.get(pid) else pid
+        lines.append(f"- {name} @{p.lines[0]}-{p.lines[1]} {p.id} {p.text[:80]!r}")
     return "\n".join(lines)

@@ -36,6 +36,17 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class AgendaEntry:
+    """One person's line in an agenda row: the role its label gives ("Modératrice :" →
+    ``moderator``; a bullet under "Orateurs :" or with a civility → ``speaker``) and the
+    entry's span (civility, name, title) in the row's text."""
+
+    role: str  # moderator, presenter, introduction, speaker
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
     """One structural unit found by the parser, with its verbatim text.
 
@@ -51,6 +62,35 @@ class Block:
     footnote_refs: tuple[str, ...] = ()  # footnote markers cited in the text ("4", "27")
     marker: str | None = None  # for a footnote: its own marker
     meta: dict[str, str] = field(default_factory=dict)  # agenda: workshop, day, time, session…
+    agenda: tuple[AgendaEntry, ...] = ()  # an agenda row's people, parsed once
+    #: a block joined from several parsed blocks (``lines`` of each); empty for a parsed block
+    parts: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def sources(self) -> tuple[tuple[int, int], ...]:
+        """The ``lines`` of the parsed blocks this block is made of."""
+        return self.parts or (self.lines,)
+
+
+#: A passage's role for the people whose statements it reports, and for an agenda row's speakers.
+SPEAKER = "speaker"
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PassagePerson:
+    """Someone with a role in a passage, and where the passage's text shows it.
+
+    ``role`` is ``speaker`` (a narrative passage reports their statements; an agenda row lists
+    them as a speaker), ``moderator``, ``presenter`` or ``introduction`` (an agenda row), or
+    ``pictured`` (a photo caption). ``spans`` are character spans of ``Passage.text``: the
+    sentences reporting a speaker's statements, an agenda entry, a caption name.
+    """
+
+    id: str
+    role: str
+    spans: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +108,24 @@ class Passage:
     part: int = 0  # index of the window when a block was split
     footnote_refs: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
-    speakers: tuple[str, ...] = ()  # person ids whose statements the passage reports
+    #: line ranges of the parsed blocks the passage comes from (several when merged)
+    blocks: tuple[Span, ...] = ()
+    people: tuple[PassagePerson, ...] = ()  # who speaks, moderates, presents or is pictured
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        """Ids of the people the passage gives the role ``speaker``."""
+        return tuple(p.id for p in self.people if p.role == SPEAKER)
 
 
 @dataclass(frozen=True, slots=True)
 class Speaker:
-    """A person whose statement a passage reports."""
+    """A person with a role in a cited passage (see :class:`PassagePerson`)."""
 
     id: str
     name: str
+    role: str = SPEAKER
+    spans: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

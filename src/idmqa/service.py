@@ -9,11 +9,13 @@ reads a published build and embeds questions with the ONNX export, without torch
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
 from idmqa.index.store import LoadedIndex, load_index
+from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
 from idmqa.schema import Citation, Passage, PassageInContext, Speaker
@@ -36,11 +38,13 @@ class InvalidQuestion(ValueError):
 
 
 class InvalidFilter(ValueError):
-    """A filter that names nothing of the index; ``field`` is the filter's name."""
+    """A filter that names nothing of the index; ``field`` is the filter's name and
+    ``candidates`` whom an ambiguous or unknown name may mean."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, candidates: Sequence[Person] = ()) -> None:
         super().__init__(f"filters.{field}: {message}")
         self.field = field
+        self.candidates = list(candidates)
 
 
 #: Control characters a question may contain (everything else in Cc/Cs is refused).
@@ -75,6 +79,8 @@ class QAService:
             settings.index_dir, encoder.name, encoder.fingerprint, mmap=settings.mmap_index
         )
         self._searcher = Searcher(self._index, lambda q: encoder.encode_queries([q])[0], settings)
+        self._lookup = Lookup(self._index.people)
+        self._by_id = {p.id: p for p in self._index.passages}
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
 
@@ -116,10 +122,7 @@ class QAService:
         if speaker:
             person = self.person(speaker)
             if person is None:
-                raise InvalidFilter(
-                    "speaker",
-                    f"unknown or ambiguous speaker {speaker!r} (see GET /speakers?q=… for ids)",
-                )
+                raise InvalidFilter("speaker", *self.who_is(speaker))
             person_id = person.id
         if language and language not in self._languages:
             raise InvalidFilter(
@@ -145,6 +148,11 @@ class QAService:
         return sorted(self._languages)
 
     @property
+    def passages(self) -> list[Passage]:
+        """Every indexed passage, in document order."""
+        return self._index.passages
+
+    @property
     def passage_count(self) -> int:
         """Number of indexed passages."""
         return len(self._index.passages)
@@ -165,9 +173,9 @@ class QAService:
             kind=passage.kind,
             lines=passage.lines,
             speakers=tuple(
-                Speaker(p.id, p.name)
-                for pid in passage.speakers
-                if (p := people.get(pid)) is not None
+                Speaker(person.id, person.name, p.role, p.spans)
+                for p in passage.people
+                if (person := people.get(p.id)) is not None
             ),
         )
 
@@ -179,19 +187,36 @@ class QAService:
         return self._index.people
 
     def speakers(self, query: str | None = None) -> list[Person]:
-        """People matching ``query`` (name or organisation), best first; without one,
+        """People matching ``query`` — names, roles, organisations and countries in any
+        language the lexicon knows, typos and accents forgiven — best first; without one,
         everyone, most quoted first."""
-        if query and query.strip():
-            return self._index.people.search(query)
-        return sorted(self._index.people, key=lambda p: (-len(p.statements), p.name))
+        return self._lookup.search(query or "")
+
+    def suggestions(self, query: str) -> list[Person]:
+        """Whom a query that matched nobody may have meant."""
+        return self._lookup.suggest(query)
 
     def person(self, ref: str) -> Person | None:
-        """A person by id, or by an unambiguous (partial) name; None if unknown."""
-        return self._index.people.resolve(ref)
+        """A person by id, or by what designates one person only; None otherwise."""
+        return self._lookup.resolve(ref)
+
+    def who_is(self, ref: str) -> tuple[str, list[Person]]:
+        """Why ``ref`` (to which :meth:`person` gave nobody) designates nobody: ambiguous or
+        unknown; and whom it may mean."""
+        candidates = self._lookup.candidates(ref)
+        if len(candidates) > 1:
+            names = ", ".join(f"{p.name} ({p.id})" for p in candidates)
+            return f"ambiguous speaker {ref!r}: one of {names}", candidates
+        suggested = candidates or self._lookup.suggest(ref)
+        hint = f"; did you mean {', '.join(p.name for p in suggested)}?" if suggested else ""
+        return f"unknown speaker {ref!r}{hint} (see GET /speakers?q=… for ids)", suggested
 
     def statements(self, person_id: str) -> list[Passage]:
-        """Every passage reporting the person's statements, in document order."""
-        return [p for p in self._index.passages if person_id in p.speakers]
+        """The passages reporting the person's statements, each statement once (not again
+        in another window of its paragraph, nor in a translation), in document order."""
+        person = self._index.people.get(person_id)
+        ids = person.statements if person else []
+        return [self._by_id[i] for i in ids if i in self._by_id]
 
     # ------------------------------------------------------------------ configuration
 

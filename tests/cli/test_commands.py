@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from idmqa.settings import Settings
+from tests.helpers import ATTRIBUTION_SAMPLE
 
 
 def _idmqa(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -66,6 +67,21 @@ def test_eval_prints_metrics_and_misses(settings: Settings, manifest: dict, tmp_
     assert "misses at k=5: 1" in out.stdout and "Peru" in out.stdout
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["all"]["hit@10"] == 0.5
+
+
+def test_eval_attribution_prints_recall_precision_misses(
+    settings: Settings, manifest: dict, tmp_path
+) -> None:
+    out = _idmqa(
+        settings, "eval-attribution", str(ATTRIBUTION_SAMPLE), "--json", str(tmp_path / "a.json")
+    )
+    assert out.returncode == 0, out.stderr
+    assert "recall    0.833  (5/6)" in out.stdout and "continued" in out.stdout
+    assert "unknown to the people index: Nobody Atall" in out.stdout
+    assert "misses: 1" in out.stdout and "false attributions:" in out.stdout
+    metrics = json.loads((tmp_path / "a.json").read_text())
+    assert metrics["recall"] == {"found": 5, "total": 6}
+    assert metrics["by_how"]["title"] == {"found": 1, "total": 1}
 
 
 def test_errors_are_one_line_with_nonzero_exit(tmp_path) -> None:

@@ -11,6 +11,7 @@ from idmqa.ingest.parse import expand_lines, parse_document
 from idmqa.ingest.parse.vocab import SECTION_HEADINGS, Mode
 from idmqa.schema import Block
 from idmqa.text import iter_sentences
+from tests.helpers import assert_blocks_verbatim, assert_every_line_once
 
 
 def at(blocks: list[Block], line: int) -> Block:
@@ -236,14 +237,19 @@ def agenda(blocks: list[Block]) -> list[Block]:
     return [b for b in blocks if b.kind == "agenda"]
 
 
+def listed(block: Block, role: str) -> str:
+    """The agenda entries of ``block`` with ``role``, one per line."""
+    return "\n".join(block.text[e.start : e.end] for e in block.agenda if e.role == role)
+
+
 def test_agenda_new_york_session_1(report_blocks):
     b = at(report_blocks, 927)
     assert b.kind == "agenda"
     assert b is at(report_blocks, 930)
     assert b.meta["time"] == "12 h - 13 h"
     assert b.meta["session"].startswith("Session 1 :")
-    assert "Wilmoth" in b.meta["moderator"]
-    assert "Laczko" in b.meta["speakers"]
+    assert "Wilmoth" in listed(b, "moderator")
+    assert "Laczko" in listed(b, "speaker") and "Wilmoth" not in listed(b, "speaker")
     assert b.meta["workshop"] == "New York, 26–27 mars 2018"
     assert b.meta["day"] == "Première journée"
     assert "<" not in b.text and "Wilmoth" in b.text
@@ -260,11 +266,14 @@ def test_agenda_rows(report_blocks):
     gva_s4 = at(report_blocks, 1018)
     assert gva_s4 is at(report_blocks, 1021)
     assert gva_s4.meta["day"] == "Deuxième journée"
-    assert "Susan F. Martin" in gva_s4.meta["moderator"]
+    assert listed(gva_s4, "moderator").startswith("Mme Susan F. Martin, Professeure")
+    assert listed(gva_s4, "introduction").startswith("Mme Cécile Riallant")
+    assert "?" not in listed(gva_s4, "speaker")  # the questions of the session are no one
     assert "acteurs nationaux concernés" in gva_s4.text  # stray bullet glued back
-    assert "Moderateur" not in at(report_blocks, 923).meta["moderator"]
-    assert "Swing" in at(report_blocks, 923).meta["moderator"]
-    assert "Samri" in at(report_blocks, 1016).meta["moderator"]
+    assert listed(at(report_blocks, 923), "moderator").startswith("M. William Lacy Swing")
+    assert listed(at(report_blocks, 1016), "presenter").startswith("M. Azzouz Samri")
+    # bullets with a civility and no label are speakers (the opening, the closing remarks)
+    assert listed(at(report_blocks, 1030), "speaker").startswith("Mme Laura Thompson")
     # split mid-sentence continuation rows belong to the same session
     assert at(report_blocks, 944) is at(report_blocks, 947)
     assert at(report_blocks, 1009) is at(report_blocks, 1013)
@@ -282,27 +291,11 @@ def test_agenda_rationale_is_paragraph(report_blocks):
 
 
 def test_every_nonblank_line_covered_exactly_once(report_blocks, report_lines):
-    seen: Counter[int] = Counter()
-    for b in report_blocks:
-        src = expand_lines(b.meta["src_lines"])
-        assert b.lines == (min(src), max(src))
-        seen.update(src)
-    nonblank = {i for i, s in enumerate(report_lines, 1) if s.strip()}
-    assert set(seen) == nonblank
-    assert all(v == 1 for v in seen.values())
+    assert_every_line_once(report_blocks, report_lines)
 
 
 def test_blocks_verbatim(report_blocks, report_lines):
-    for b in report_blocks:
-        if b.kind == "agenda":
-            continue
-        rest = b.text
-        for n in expand_lines(b.meta["src_lines"]):
-            line = report_lines[n - 1]
-            assert rest.startswith(line), (b.lines, n)
-            rest = rest[len(line) :]
-            rest = re.sub(r"^(\n\n|\n| )", "", rest, count=1)
-        assert rest == "", b.lines
+    assert_blocks_verbatim(report_blocks, report_lines)
 
 
 def test_blocks_sorted(report_blocks):

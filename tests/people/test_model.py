@@ -48,12 +48,7 @@ def test_questions_naming_nobody(people: People, question: str) -> None:
     assert people.detect(question) == []
 
 
-def test_speaker_search_is_accent_and_case_insensitive(people: People) -> None:
-    assert [p.id for p in people.search("schulz")] == ["jurgen-schulz"]
-    assert "jurg-lauber" in {p.id for p in people.search("JÜRG")}
-    assert "antonio-vitorino" in {p.id for p in people.search("vitor")}
-    unicef = {p.id for p in people.search("unicef")}
-    assert {"henrietta-holsman-fore", "sikander-khan", "mark-hereward"} <= unicef
+def test_names_resolve_to_one_person_or_none(people: People) -> None:
     assert people.resolve("Mme Arbour").id == "louise-arbour"
     assert people.resolve("antonio-vitorino").id == "antonio-vitorino"
     assert people.resolve("Khan") is None  # ambiguous

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from idmqa import lexicon
 from idmqa.index.store import LoadedIndex
 from idmqa.people.model import People
+from idmqa.people.rules import ATTRIBUTION
 from idmqa.retrieval.search import Filters, Searcher
-from idmqa.schema import Passage, Speaker
-from idmqa.service import QAService
+from idmqa.schema import Passage
+from idmqa.service import InvalidFilter, QAService
 
 
 def test_the_model_free_fixture_is_what_the_index_holds(
@@ -16,8 +20,8 @@ def test_the_model_free_fixture_is_what_the_index_holds(
 ) -> None:
     # the other people tests use ``report_people`` in place of the index: it must not differ
     people, passages = report_people
-    assert [(p.id, p.speakers) for p in passages] == [
-        (p.id, p.speakers) for p in loaded_index.passages
+    assert [(p.id, p.blocks, p.people) for p in passages] == [
+        (p.id, p.blocks, p.people) for p in loaded_index.passages
     ]
     stored = json.loads((loaded_index.path / "people.json").read_text(encoding="utf-8"))
     assert json.loads(json.dumps(people.to_json(), ensure_ascii=False)) == stored
@@ -51,25 +55,46 @@ def test_questions_naming_a_person_of_the_report_are_answerable(service: QAServi
     assert "louise-arbour" in result.hits[0].passage.speakers
 
 
-def test_filter_by_speaker_returns_only_their_statements(service: QAService) -> None:
+def test_filter_by_speaker_returns_only_passages_where_they_speak(service: QAService) -> None:
     result = service.ask("migration et données", 10, Filters(speaker="sikander-khan"))
     assert result.hits
     assert all("sikander-khan" in h.passage.speakers for h in result.hits)
-    ids = [p.id for p in service.statements("sikander-khan")]
-    assert {h.passage.id for h in result.hits} <= set(ids)
+    # their statements, and the agenda rows listing them as a speaker
+    statements = {p.id for p in service.statements("sikander-khan")}
+    assert all(h.passage.id in statements or h.passage.kind == "agenda" for h in result.hits)
 
 
-def test_statements_are_in_document_order_and_cited(service: QAService) -> None:
+def test_statements_are_in_document_order_and_cited_with_their_sentences(
+    service: QAService,
+) -> None:
     statements = service.statements("louise-arbour")
     assert [p.lines for p in statements] == sorted(p.lines for p in statements)
     citation = service.citation(statements[0])
-    assert Speaker("louise-arbour", "Louise Arbour") in citation.speakers
+    (arbour,) = [s for s in citation.speakers if s.id == "louise-arbour"]
+    assert arbour.name == "Louise Arbour" and arbour.role == "speaker" and arbour.spans
+    agenda = service.passage(service.people.get("louise-arbour").agenda[0].passage).passage
+    roles = {s.id: s.role for s in service.citation(agenda).speakers}
+    assert roles["louise-arbour"] == "speaker" and roles["william-lacy-swing"] == "moderator"
+
+
+def test_speaker_filters_name_one_person(service: QAService) -> None:
+    assert service.filters(speaker="Arbor").speaker == "louise-arbour"  # typos forgiven
+    with pytest.raises(InvalidFilter) as ambiguous:
+        service.filters(speaker="Khan")
+    assert {p.id for p in ambiguous.value.candidates} == {"sabarullah-khan", "sikander-khan"}
+    assert "ambiguous" in str(ambiguous.value)
+    with pytest.raises(InvalidFilter) as unknown:
+        service.filters(speaker="Luise Arbur Xyz")
+    assert "did you mean Louise Arbour" in str(unknown.value)
 
 
 def test_people_json_is_stored_and_hashed(
     service: QAService, manifest: dict, loaded_index: LoadedIndex
 ) -> None:
     assert "people.json" in manifest["files"]
+    # the rules and words that built the people are recorded, as the chunker version is
+    assert manifest["people_rules"] == ATTRIBUTION.to_json()
+    assert manifest["lexicon_sha256"] == lexicon.fingerprint()
     stored = json.loads((loaded_index.path / "people.json").read_text(encoding="utf-8"))
     reloaded = People.from_json(stored)
     assert len(reloaded) == len(service.people) == manifest["counts"]["people"]

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from idmqa import __version__
 from idmqa.api.guard import GuardMiddleware
 from idmqa.api.people import router as people_router
-from idmqa.api.routes import router
+from idmqa.api.routes import FilterProblem, filter_problem, router
 from idmqa.api.state import ServiceHolder
 from idmqa.api.web import router as web_router
 from idmqa.settings import Settings, get_settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = {"detail": _validation_message(exc), "errors": errors}
         return JSONResponse(jsonable_encoder(body), status_code=422)
 
+    app.add_exception_handler(FilterProblem, filter_problem)
     app.include_router(router)
     app.include_router(people_router)
     app.include_router(web_router)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from idmqa.api.schemas import GUARDED_RESPONSES, CitationOut, Problem
-from idmqa.api.shaping import passage_json
+from idmqa.api.schemas import GUARDED_RESPONSES, CitationOut, Problem, SpeakerRef
+from idmqa.api.shaping import passage_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.people.model import Person
 
@@ -23,14 +23,22 @@ class SpeakerSummary(BaseModel):
     roles: list[str] = Field(..., description="Roles and organisations, as the report writes them")
     countries: list[str]
     workshops: list[str] = Field(..., description="Workshops the person took part in")
-    statements: int = Field(..., description="Number of passages reporting their statements")
+    documents: list[str] = Field(..., description="Ids of the documents naming the person")
+    statements: int = Field(
+        ...,
+        description="Number of their statements: paragraphs reporting them, each once (not "
+        "again in another window of the paragraph, nor in its translation)",
+    )
 
 
 class SpeakerList(BaseModel):
-    """People matching a query (all of them without one)."""
+    """People matching a query (all of them without one), best first."""
 
     count: int
     speakers: list[SpeakerSummary]
+    did_you_mean: list[SpeakerRef] = Field(
+        default_factory=list, description="When nobody matches: the nearest names"
+    )
 
 
 class AgendaOut(BaseModel):
@@ -70,6 +78,7 @@ def _summary(person: Person) -> dict:
         "roles": person.roles,
         "countries": person.countries,
         "workshops": person.workshops,
+        "documents": person.documents,
         "statements": len(person.statements),
     }
 
@@ -79,12 +88,22 @@ def list_speakers(
     service: ServiceDep,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Part of a name or an organisation (any accents/case)"),
+        Query(
+            max_length=200,
+            description="Names, roles, organisations, countries — French or English, any "
+            'accents or case, typos forgiven ("Arbor", "Swiss ambassador", "WHO")',
+        ),
     ] = None,
 ) -> SpeakerList:
-    """Everyone the report names, most quoted first; ``q`` filters by name or organisation."""
+    """Everyone the report names, most quoted first; ``q`` finds people by name, role,
+    organisation or country, best first, and says whom it may mean when nobody matches."""
     rows = [SpeakerSummary(**_summary(p)) for p in service.speakers(q)]
-    return SpeakerList(count=len(rows), speakers=rows)
+    nearest = service.suggestions(q) if q and q.strip() and not rows else []
+    return SpeakerList(
+        count=len(rows),
+        speakers=rows,
+        did_you_mean=[SpeakerRef(**person_ref_json(p)) for p in nearest],
+    )
 
 
 @router.get(
@@ -96,9 +115,7 @@ def get_speaker(speaker_id: str, service: ServiceDep) -> SpeakerDetail:
     """One person: roles, agenda appearances and every statement as a cited passage."""
     person = service.person(speaker_id)
     if person is None:
-        raise HTTPException(
-            404, f"no speaker {speaker_id!r}: list ids with GET /speakers?q=<part of a name>"
-        )
+        raise HTTPException(404, service.who_is(speaker_id)[0])
     statements = [
         StatementOut.model_validate(passage_json(service, p)) for p in service.statements(person.id)
     ]

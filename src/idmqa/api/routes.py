@@ -19,12 +19,31 @@ from idmqa.api.schemas import (
     PassageDetail,
     Problem,
 )
-from idmqa.api.shaping import answer_json, passage_in_context_json
+from idmqa.api.shaping import answer_json, passage_in_context_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.retrieval.search import Filters
 from idmqa.service import InvalidFilter, InvalidQuestion, QAService
 
 router = APIRouter()
+
+
+class FilterProblem(Exception):
+    """A 422 answering an invalid filter, with whom a speaker filter may mean."""
+
+    def __init__(self, cause: InvalidFilter) -> None:
+        super().__init__(str(cause))
+        self.body = {
+            "detail": str(cause),
+            **(
+                {"candidates": [person_ref_json(p) for p in cause.candidates]}
+                if cause.candidates
+                else {}
+            ),
+        }
+
+
+def filter_problem(_request: Request, exc: FilterProblem) -> JSONResponse:
+    return JSONResponse(exc.body, status_code=422)
 
 
 def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
@@ -35,7 +54,7 @@ def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
             given.document, tuple(given.kind or ()), given.speaker, given.language
         )
     except InvalidFilter as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise FilterProblem(exc) from exc
 
 
 def _answer(service: QAService, request: AskRequest, field: str) -> Response:

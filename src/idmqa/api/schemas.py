@@ -22,8 +22,9 @@ class AskFilters(BaseModel):
     kind: list[str] | None = Field(None, description="Only passages of these kinds")
     speaker: str | None = Field(
         None,
-        description="Only passages reporting this person's statements (a person id from "
-        "/speakers, or a name)",
+        description="Only passages where this person speaks: their statements, and the agenda "
+        "rows listing them as a speaker (a person id from /speakers, or a name; an ambiguous "
+        "name is a 422 listing the candidates)",
     )
     language: str | None = Field(
         None, description="Only passages in this language (detected per passage: fr, en)"
@@ -52,10 +53,26 @@ class AskRequest(BaseModel):
 
 
 class SpeakerRef(BaseModel):
-    """A person whose statement a passage reports."""
+    """A person of the people index."""
 
     id: str
     name: str
+
+
+class PassageSpeaker(SpeakerRef):
+    """A person with a role in a passage, and where its text shows it."""
+
+    role: str = Field(
+        ...,
+        description="speaker (a narrative passage reports their statements; an agenda row lists "
+        "them as a speaker), moderator, presenter, introduction (agenda rows), pictured (a photo "
+        "caption)",
+    )
+    spans: list[list[int]] = Field(
+        default_factory=list,
+        description="[start, end) character spans of the passage text: the sentences reporting "
+        "a speaker's statements, an agenda entry, a caption's name",
+    )
 
 
 class CitationOut(BaseModel):
@@ -66,8 +83,10 @@ class CitationOut(BaseModel):
     section: str
     kind: str
     lines: list[int] = Field(..., description="[first, last] 1-based lines in the source file")
-    speakers: list[SpeakerRef] = Field(
-        default_factory=list, description="People whose statements the passage reports"
+    speakers: list[PassageSpeaker] = Field(
+        default_factory=list,
+        description="People with a role in the passage: who speaks (per sentence), moderates, "
+        "presents or is pictured",
     )
 
 
@@ -129,9 +148,11 @@ class FieldError(BaseModel):
 
 
 class InvalidRequest(Problem):
-    """Error body of a 422: ``detail`` names the field; ``errors`` when the schema caught it."""
+    """Error body of a 422: ``detail`` names the field; ``errors`` when the schema caught it;
+    ``candidates`` whom an ambiguous or unknown speaker filter may mean."""
 
     errors: list[FieldError] | None = None
+    candidates: list[SpeakerRef] | None = None
 
 
 #: Answers the guard (API keys, rate limit, body limit) and a still-loading service may give on

@@ -7,6 +7,7 @@ every shape against its schema. The CLI's ``--json`` output uses the same functi
 
 from __future__ import annotations
 
+from idmqa.people.model import Person
 from idmqa.retrieval.search import SearchResult
 from idmqa.schema import Citation, Passage, PassageInContext
 from idmqa.service import QAService
@@ -20,7 +21,10 @@ def citation_json(citation: Citation) -> dict:
         "section": citation.section,
         "kind": citation.kind,
         "lines": list(citation.lines),
-        "speakers": [{"id": s.id, "name": s.name} for s in citation.speakers],
+        "speakers": [
+            {"id": s.id, "name": s.name, "role": s.role, "spans": [list(x) for x in s.spans]}
+            for s in citation.speakers
+        ],
     }
 
 
@@ -65,3 +69,8 @@ def passage_in_context_json(service: QAService, found: PassageInContext) -> dict
         "previous": found.previous,
         "next": found.next,
     }
+
+
+def person_ref_json(person: Person) -> dict:
+    """A person's id and name (``SpeakerRef``)."""
+    return {"id": person.id, "name": person.name}

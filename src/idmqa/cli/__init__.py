@@ -1,11 +1,18 @@
-"""The ``idmqa`` command: index, serve, ask, eval, speakers."""
+"""The ``idmqa`` command: index, serve, ask, eval, eval-attribution, speakers."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from idmqa.cli.commands import cmd_ask, cmd_eval, cmd_index, cmd_serve, cmd_speakers
+from idmqa.cli.commands import (
+    cmd_ask,
+    cmd_eval,
+    cmd_eval_attribution,
+    cmd_index,
+    cmd_serve,
+    cmd_speakers,
+)
 from idmqa.runtime import configure_logging
 
 
@@ -39,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also evaluate a variant with this setting changed (repeatable), "
         "e.g. --set rrf_k=60; prints both and the differences",
     )
+    attribution = sub.add_parser(
+        "eval-attribution",
+        help="who-said-what recall and precision on a JSONL set of (person, line) pairs",
+    )
+    attribution.add_argument("file")
+    attribution.add_argument("--json", help="also write the metrics to this file")
     spk = sub.add_parser("speakers", help="list the people, or one person's statements")
     spk.add_argument("name", nargs="*", help="a person id or (part of) a name")
     return parser
@@ -49,6 +62,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "ask": cmd_ask,
     "eval": cmd_eval,
+    "eval-attribution": cmd_eval_attribution,
     "speakers": cmd_speakers,
 }
 

@@ -129,7 +129,10 @@ def _print_result(service, result, as_json: bool) -> None:
     print(f"[{result.language}] {result.question}  ({result.took_ms} ms)\n")
     for hit in result.hits:
         c = service.citation(hit.passage)
-        who = f"  speakers: {', '.join(s.name for s in c.speakers)}" if c.speakers else ""
+        who = ", ".join(
+            s.name if s.role == "speaker" else f"{s.name} ({s.role})" for s in c.speakers
+        )
+        who = f"  people: {who}" if who else ""
         print(
             f"{hit.rank}. {c.title} — {c.section or '(no section)'} "
             f"[{c.kind}, lines {c.lines[0]}–{c.lines[1]}]  score {hit.score:.4f}{who}"
@@ -212,6 +215,26 @@ def _report_set(name: str, outcomes, variant_outcomes, misses_at: int) -> dict:
     return {"base": table, "variant": other} if other else table
 
 
+def cmd_eval_attribution(args: argparse.Namespace) -> int:
+    from idmqa.evaluation import evaluate_attribution, format_attribution, load_statements
+
+    gold = load_statements(Path(args.file))
+    service = _open_service(get_settings())
+    report = evaluate_attribution(gold, service.people, service.passages)
+    print(format_attribution(report, service.people))
+    if args.json:
+        hows = sorted({g.how for g in gold})
+        metrics = {
+            "recall": dict(zip(("found", "total"), report.recall(), strict=True)),
+            "by_how": {
+                h: dict(zip(("found", "total"), report.recall(h), strict=True)) for h in hows
+            },
+            "precision": dict(zip(("correct", "total"), report.precision(), strict=True)),
+        }
+        Path(args.json).write_text(json.dumps(metrics, indent=2))
+    return 0
+
+
 def cmd_speakers(args: argparse.Namespace) -> int:
     service = _open_service(get_settings())
     name = " ".join(args.name).strip()
@@ -226,7 +249,9 @@ def cmd_speakers(args: argparse.Namespace) -> int:
     if person is None:
         matches = service.speakers(name)
         if not matches:
-            print(f"idmqa speakers: nobody matches {name!r}", file=sys.stderr)
+            nearest = ", ".join(p.name for p in service.suggestions(name))
+            hint = f"; did you mean {nearest}?" if nearest else ""
+            print(f"idmqa speakers: nobody matches {name!r}{hint}", file=sys.stderr)
             return 1
         print(f"{name!r} is ambiguous:", file=sys.stderr)
         for p in matches:

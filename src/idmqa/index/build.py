@@ -19,6 +19,7 @@ import bm25s
 import faiss
 import numpy as np
 
+from idmqa import lexicon
 from idmqa.fsutil import sha256_file
 from idmqa.index.bilingual import bilingual_table
 from idmqa.index.dense import all_vectors, read_dense
@@ -44,6 +45,7 @@ from idmqa.ingest.parse import parse_document
 from idmqa.model.encoder import Encoder
 from idmqa.people.build import attribute_passages
 from idmqa.people.model import People
+from idmqa.people.rules import ATTRIBUTION
 from idmqa.schema import Document, Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze
@@ -147,6 +149,8 @@ def _write_build(
         "query_prompt": settings.query_prompt,
         "passage_prompt": settings.passage_prompt,
         "chunker_version": CHUNKER_VERSION,
+        "people_rules": ATTRIBUTION.to_json(),
+        "lexicon_sha256": lexicon.fingerprint(),
         "corpus_sha256": corpus_fingerprint(documents),
         "documents": [_document_info(d) for d in documents],
         "counts": {"documents": len(documents), "passages": len(passages), "people": len(people)},

@@ -26,10 +26,12 @@ from idmqa.fsutil import sha256_file
 from idmqa.index.dense import read_dense
 from idmqa.index.sentences import SentenceStore
 from idmqa.people.model import People
-from idmqa.schema import Passage
+from idmqa.schema import Passage, PassagePerson
 
 #: Version of the on-disk build; a build of another version is refused with a rebuild message.
-FORMAT_VERSION = 2
+#: 3: passages carry their source ``blocks`` and their ``people`` (role, spans); people.json
+#: gives each document's workshops.
+FORMAT_VERSION = 3
 
 
 class IndexUnavailable(RuntimeError):
@@ -54,8 +56,13 @@ class LoadedIndex:
 
 
 def passage_from_json(row: dict) -> Passage:
-    for key in ("lines", "section", "footnote_refs", "speakers"):
+    for key in ("lines", "section", "footnote_refs"):
         row[key] = tuple(row.get(key, ()))
+    row["blocks"] = tuple(tuple(b) for b in row.get("blocks", ()))
+    row["people"] = tuple(
+        PassagePerson(p["id"], p["role"], tuple(tuple(s) for s in p.get("spans", ())))
+        for p in row.get("people", ())
+    )
     return Passage(**row)
 
 

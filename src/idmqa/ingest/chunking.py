@@ -87,6 +87,7 @@ def chunk_block(
                 part=part,
                 footnote_refs=block.footnote_refs,
                 meta=dict(block.meta),
+                blocks=block.sources,
             )
         )
     return passages
@@ -128,6 +129,7 @@ def _merge(first: Block, second: Block) -> Block:
         section=first.section,
         footnote_refs=tuple(dict.fromkeys(first.footnote_refs + second.footnote_refs)),
         meta={**second.meta, **first.meta},
+        parts=first.sources + second.sources,
     )
 
 

@@ -1,8 +1,10 @@
 """Mentions: the people a narrative block names, and which person a shared surname means.
 
-Narrative mentions (``M. Khan``, ``Mme Arbour``, full names without a civility) are
-resolved to a person; when a surname is shared, by context: co-mentioned names, words of the
-person's roles near the mention, civility (gender) and recency.
+Narrative mentions (``M. Khan``, ``Mme Arbour``, full names without a civility, and a
+surname alone — ``Comme Martin et Weerasinghe le font remarquer``) are resolved to a person
+of the report; when a surname is shared, by context: co-mentioned names, words of the
+person's roles near the mention, civility (gender) and recency. A :class:`Resolver` reads
+one report: nothing it remembers carries over to another.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from idmqa.people.model import (
     fold,
     name_tokens,
 )
-from idmqa.people.records import civility_names
+from idmqa.people.records import NOT_NAME_WORDS, civility_names
+from idmqa.people.rules import ATTRIBUTION
 
 
 @dataclass(slots=True)
@@ -44,6 +47,7 @@ def find_mentions(text: str, people: People) -> list[Mention]:
     mentions = _civility_mentions(text, people)
     taken = [(m.start, m.end) for m in mentions]
     mentions += _full_name_mentions(text, people, taken)
+    mentions += _surname_mentions(text, people, taken)
     mentions.sort(key=lambda x: x.start)
     return mentions
 
@@ -80,6 +84,43 @@ def _full_name_mentions(text: str, people: People, taken: list[tuple[int, int]])
     return mentions
 
 
+_CAPITALISED_RE = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’-]+")
+
+
+def _surname_mentions(text: str, people: People, taken: list[tuple[int, int]]) -> list[Mention]:
+    """Surnames written alone, outside the ``taken`` spans: a capitalised word, not next to
+    another (then it is part of another name: "Martin Chungong"), that only names people."""
+    mentions = []
+    words = list(_CAPITALISED_RE.finditer(text))
+    for k, m in enumerate(words):
+        token = fold(m.group(0))
+        if (
+            len(token) < ATTRIBUTION.surname_min_length
+            or token in NOT_NAME_WORDS
+            or any(a <= m.start() < b for a, b in taken)
+        ):
+            continue
+        before = words[k - 1] if k else None
+        after = words[k + 1] if k + 1 < len(words) else None
+        if _next_to_name(text, before, m.start(), before_it=True) or _next_to_name(
+            text, after, m.end(), before_it=False
+        ):
+            continue
+        candidates = people.with_surname(m.group(0))
+        if candidates:
+            mentions.append(Mention(m.start(), m.end(), "", candidates))
+    return mentions
+
+
+def _next_to_name(text: str, word: re.Match[str] | None, at: int, before_it: bool) -> bool:
+    """Is ``word`` a capitalised word right next to position ``at``, other than a common word
+    ("Comme Martin et…")?"""
+    if word is None or fold(word.group(0)) in NOT_NAME_WORDS:
+        return False
+    gap = text[word.end() : at] if before_it else text[at : word.start()]
+    return not gap.strip()
+
+
 def _words(text: str) -> set[str]:
     """Folded words of ``text``, elided ones also without their article ("l'unicef")."""
     words = set(TOKEN_RE.findall(fold(text)))
@@ -109,6 +150,7 @@ class Resolver:
         if len(cands) == 1:
             mention.person = cands[0]
             return
+        rules = ATTRIBUTION
         local = _words(sentence)
         wide = _words(paragraph)
         recent = max(cands, key=lambda q: self.last_seen.get(q.id, -1))
@@ -116,12 +158,12 @@ class Resolver:
         for p in cands:
             ctx = self.ctx[p.id] - set().union(*(self.ctx[q.id] for q in cands if q is not p))
             score = sum(self.idf.get(w, 1.0) for w in ctx & local)
-            score += 0.3 * sum(self.idf.get(w, 1.0) for w in ctx & (wide - local))
-            score += 3.0 * len(self.comention[p.id] & set(others))
+            score += rules.wide_context * sum(self.idf.get(w, 1.0) for w in ctx & (wide - local))
+            score += rules.co_mention * len(self.comention[p.id] & set(others))
             if mention.civility and p.gender:
-                score += 2.0 if mention.civility == p.gender else -2.0
+                score += rules.gender if mention.civility == p.gender else -rules.gender
             if p is recent and self.last_seen.get(p.id, -1) >= 0:
-                score += 1.5
+                score += rules.recency
             if score > best_score:
                 best, best_score = p, score
         mention.person = best

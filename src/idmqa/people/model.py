@@ -1,6 +1,7 @@
 """The people of an index at query time: the data model, name matching and lookups.
 
-Serving imports only this module of the package; building the people from a report is
+Serving imports only this module, :mod:`~idmqa.people.lookup` (``GET /speakers?q=``) and
+:mod:`~idmqa.people.rules` of the package; building the people from a report is
 :mod:`idmqa.people.build`, which imports this module and never the reverse.
 
 :meth:`People.detect` finds the people a question names (full names, or capitalised
@@ -17,6 +18,9 @@ from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from idmqa import lexicon
+from idmqa.people.rules import ATTRIBUTION
+
 __all__ = [
     "AgendaAppearance",
     "People",
@@ -30,49 +34,7 @@ __all__ = [
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 #: Footnote calls glued to names and roles ("M. Swing¹") are not part of them.
 NO_SUPERSCRIPTS = str.maketrans("", "", SUPERSCRIPTS)
-
-
-def word_set(words: str) -> frozenset[str]:
-    return frozenset(re.findall(r"\S+", words))
-
-
-#: Civilities and the gender they tell ("" when they tell none).
-CIVILITIES = {
-    "m.": "m",
-    "mm.": "m",
-    "mme": "f",
-    "mmes": "f",
-    "mlle": "f",
-    "dr": "",
-    "dr.": "",
-    "pr.": "",
-    "mr": "m",
-    "mr.": "m",
-    "mrs": "f",
-    "mrs.": "f",
-    "ms": "f",
-    "ms.": "f",
-    "monsieur": "m",
-    "madame": "f",
-}
-CIVILITY = r"(?:M\.|MM\.|Mmes|Mme|Mlle|Dr\.?|Pr\.|Mrs\.?|Mr\.?|Ms\.?|Monsieur|Madame)"
 TOKEN_RE = re.compile(r"[\w'’-]+", re.UNICODE)
-
-#: Capitalised words that are not names (sentence openers after an abbreviation…).
-NOT_NAMES = word_set(
-    """le la les l un une des ce cette ces il elle ils elles nous vous on en dans pour par
-    selon comme bien alors mais et ou si lors au aux du de d the a an and in on of for it
-    conformément ainsi enfin toutefois cependant"""
-)
-#: Question words that open a question with a capital and may also be surnames.
-_EN_FR_WORDS = frozenset({"what", "who", "how", "why", "when", "which", "quel", "quelle", "qui"})
-#: Role words too common to tell two people apart.
-_GENERIC_ROLE_WORDS = word_set(
-    """directeur directrice general generale adjoint adjointe representant representante
-    permanent permanente secretaire president presidente chef membre charge chargee des les
-    aupres nations unies bureau ministere affaires etrangeres organisation internationale
-    pour dans avec sur international internationale programme division"""
-)
 
 #: Questions whose answer is a person ("Who opened…", "Qui a présidé…", "Which minister…",
 #: "Quel intervenant…"). "who" and "qui" are also relative pronouns ("the man who…", "les
@@ -136,7 +98,12 @@ def slug(name: str) -> str:
 
 
 def similar(a: str, b: str) -> bool:
-    return a == b or (min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8)
+    """Two name tokens that may be spellings of one ("ranieri", "raniero")."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < ATTRIBUTION.similar_min_length:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= ATTRIBUTION.similar_name
 
 
 def _subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
@@ -158,6 +125,22 @@ def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
     return False
 
 
+#: Civilities (lower case) and the gender they tell ("" when they tell none).
+CIVILITIES = {row[0].lower(): row[1].strip("-") for row in lexicon.all_rows("civilities")}
+#: A civility as written before a name.
+CIVILITY = "(?:" + lexicon.phrase_pattern(row[0] for row in lexicon.all_rows("civilities")) + ")"
+#: Capitalised words that are not names (sentence openers after an abbreviation…), folded.
+NOT_NAMES = frozenset(
+    fold(w) for w in lexicon.words("function_words") | lexicon.words("sentence_starters")
+)
+#: Question words that open a question with a capital and may also be surnames.
+_EN_FR_WORDS = frozenset({"what", "who", "how", "why", "when", "which", "quel", "quelle", "qui"})
+#: Words too common in roles to tell two people apart: title words and function words.
+_GENERIC_ROLE_WORDS = NOT_NAMES | frozenset(
+    fold(w) for row in lexicon.all_rows("titles") if row[1] != "dating" for w in row[0].split()
+)
+
+
 # --------------------------------------------------------------------------- persons
 
 
@@ -165,7 +148,7 @@ def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
 class AgendaAppearance:
     """A person's row in an agenda."""
 
-    role: str  # moderator, speaker, presenter, introduction, chair
+    role: str  # moderator, speaker, presenter, introduction
     title: str  # the person's role as the agenda writes it
     workshop: str
     day: str
@@ -173,6 +156,7 @@ class AgendaAppearance:
     session: str
     passage: str  # id of the agenda passage (filled once passages exist)
     lines: tuple[int, int]
+    document: str = ""
 
 
 @dataclass(eq=False)
@@ -191,6 +175,7 @@ class Person:
     statements: list[str] = field(default_factory=list)  # passage ids, document order
     mentions: list[str] = field(default_factory=list)  # passages naming the person at all
     sources: list[str] = field(default_factory=list)  # agenda / caption / narrative
+    documents: list[str] = field(default_factory=list)  # ids of the documents naming them
 
     @property
     def tokens(self) -> list[tuple[str, ...]]:
@@ -227,11 +212,16 @@ def _may_be_surname(word: str, token: str, opens: bool) -> bool:
 
 
 class People:
-    """The people of an index, with lookups by id, name, organisation and question."""
+    """The people of an index, with lookups by id, name and question.
 
-    def __init__(self, persons: Iterable[Person], workshops: Sequence[str] = ()) -> None:
+    ``workshops`` gives each document's workshops, in the order its agendas schedule them.
+    """
+
+    def __init__(
+        self, persons: Iterable[Person], workshops: dict[str, list[str]] | None = None
+    ) -> None:
         self.persons = list(persons)
-        self.workshops = list(workshops)
+        self.workshops = dict(workshops or {})
         self.by_id = {p.id: p for p in self.persons}
         self._surnames: dict[tuple[str, ...], list[Person]] = defaultdict(list)
         self._full: dict[tuple[str, ...], Person] = {}
@@ -260,7 +250,7 @@ class People:
 
     @classmethod
     def from_json(cls, data: dict) -> People:
-        return cls([Person.from_json(r) for r in data.get("people", [])], data.get("workshops", []))
+        return cls([Person.from_json(r) for r in data.get("people", [])], data.get("workshops"))
 
     # ---------------------------------------------------------------- lookups
 
@@ -280,37 +270,18 @@ class People:
             found = [p for p in self.persons if any(similar(toks[0], t[-1]) for t in p.tokens)]
         return found
 
+    def with_surname(self, surname: str) -> list[Person]:
+        """People whose names end with ``surname`` (accents and case aside)."""
+        return list(self._surnames.get(name_tokens(surname), []))
+
     def resolve(self, ref: str) -> Person | None:
-        """A person by id or by an unambiguous (partial) name."""
+        """A person by id or by a name that designates one person only."""
         ref = ref.strip()
-        if ref in self.by_id:
-            return self.by_id[ref]
-        if slug(ref) in self.by_id:
-            return self.by_id[slug(ref)]
-        found = self.candidates(ref)
-        if len(found) == 1:
-            return found[0]
-        hits = self.search(ref)
-        return hits[0] if len(hits) == 1 else None
-
-    def search(self, query: str) -> list[Person]:
-        """People whose name, alias, role or organisation matches ``query``.
-
-        Accent- and case-insensitive; every word of the query must occur (as a word prefix)
-        in the person's names or roles, so partial names ("vitor", "Mme Arbour") work.
-        """
-        words = [w for w in TOKEN_RE.findall(fold(query)) if fold(w) not in CIVILITIES]
-        words = [w.rstrip(".") for w in words if w.rstrip(".")]
-        if not words:
-            return list(self.persons)
-        out = []
-        for p in self.persons:
-            hay = fold(" ".join([*p.aliases, *p.roles, *p.countries]))
-            hay_words = TOKEN_RE.findall(hay)
-            if all(any(h.startswith(w) for h in hay_words) or w in hay for w in words):
-                out.append(p)
-        # people matched by name first
-        return sorted(out, key=lambda p: not all(w in fold(" ".join(p.aliases)) for w in words))
+        found = self.by_id.get(ref) or self.by_id.get(slug(ref))
+        if found is not None:
+            return found
+        candidates = self.candidates(ref)
+        return candidates[0] if len(candidates) == 1 else None
 
     def detect(self, question: str) -> list[Person]:
         """People a question names: full names, or capitalised surnames (with or without

@@ -36,7 +36,7 @@ class Filters:
 
     document: str | None = None
     kinds: tuple[str, ...] = ()
-    speaker: str | None = None  # a person id: only passages reporting their statements
+    speaker: str | None = None  # a person id: only passages where they speak
     language: str | None = None  # only passages in this language ("fr", "en")
 
     def allows(self, passage: Passage) -> bool:
@@ -107,10 +107,11 @@ class Searcher:
             strip_accents(w) for p in index.passages for w in _WORD.findall(p.text.lower())
         )
         self.acronyms = acronym_expansions(index.passages)
-        # who said what: passage indices of each person's statements and of any naming
+        # who said what: passage indices of each person's statements (every window, every
+        # language; an agenda row lists speakers, it reports no statement) and of any naming
         self.statements: dict[str, list[int]] = {}
         for i, p in enumerate(index.passages):
-            for person in p.speakers:
+            for person in p.speakers if p.kind != "agenda" else ():
                 self.statements.setdefault(person, []).append(i)
         self.mentions = {
             p.id: [self.by_id[m] for m in p.mentions if m in self.by_id] for p in index.people

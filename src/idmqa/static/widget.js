@@ -40,6 +40,11 @@
       more: "Show all", less: "Show less", results: "{n} passages", passage: "Passage {n}"
     }
   };
+  // The role of a person in a cited passage, when it is not "speaker" (agenda rows, captions).
+  var ROLES = {
+    fr: { moderator: "modération", presenter: "présentation", introduction: "introduction", pictured: "photo" },
+    en: { moderator: "moderator", presenter: "presenter", introduction: "introduction", pictured: "pictured" }
+  };
   var KINDS = {
     fr: { key_message: "message clé", recommendation: "recommandation", footnote: "note", caption: "légende",
       toc: "table des matières", abbreviations: "abréviations", agenda: "programme", front_matter: "préliminaires" },
@@ -240,7 +245,11 @@
     if (Array.isArray(ln) && ln.length) {
       bits.push(ln[1] != null && ln[1] !== ln[0] ? fmt(t.lines, { a: ln[0], b: ln[1] }) : fmt(t.line, { a: ln[0] }));
     }
-    var names = (Array.isArray(ci.speakers) ? ci.speakers : []).map(function (s) { return s && s.name; }).filter(Boolean);
+    var names = (Array.isArray(ci.speakers) ? ci.speakers : []).map(function (s) {
+      if (!s || !s.name) return "";
+      var role = s.role && s.role !== "speaker" ? (ROLES[lang][s.role] || String(s.role)) : "";
+      return role ? s.name + " (" + role + ")" : s.name;
+    }).filter(Boolean);
     if (names.length) bits.push(fmt(t.speakers, { n: names.join(", ") }));
     m.appendChild(el("cite", null, ci.title || ci.document || ""));
     m.appendChild(document.createTextNode(bits.length ? " · " + bits.join(" · ") + " · " : " · "));

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from idmqa import lexicon
 from idmqa.ingest.parse.lines import (
     CIVILITY_RE,
     TABLE_RULE_RE,
@@ -15,23 +16,26 @@ from idmqa.ingest.parse.lines import (
 )
 from idmqa.ingest.parse.units import Unit
 from idmqa.ingest.parse.vocab import MONTHS
+from idmqa.schema import AgendaEntry
 
 _TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z]+)[^>]*>")
 #: Tags that end a line of the cell; any other tag (i, b, em, span…) is only dropped.
 _BREAK_TAGS = frozenset(["p", "ul", "ol", "br", "div", "li", "tr", "td"])
 
-_MODERATOR_RE = re.compile(
-    r"^(Mod[ée]rat(?:eur|rice)s?|Moderat(?:eur|rice|or|ors)|Pr[ée]sentat(?:eur|rice)|Presenter|"
-    r"Chair(?:person)?|Facilitat(?:eur|rice|or))\s*:\s*(.+)$",
-    re.I,
+#: "Label : rest" where the label is one of the lexicon's agenda labels.
+_LABEL_RE = re.compile(
+    r"^\s*(" + "|".join(row[0] for row in lexicon.all_rows("agenda_labels")) + r")\s*:\s*(.*)$",
+    re.IGNORECASE,
 )
-_SPEAKERS_LABEL_RE = re.compile(
-    r"^(Orat(?:eur|rice)s?|Intervenant(?:e)?s?|Pan[ée]listes?|Panell?ists?|Speakers?)\s*:\s*(.*)$",
-    re.I,
-)
-_INTRO_RE = re.compile(
-    r"^(Introduction (?:à|a) la table ronde|Introduction|Keynote)\s*:\s*(.+)$", re.I
-)
+
+
+def _label_role(label: str) -> str:
+    """The role the people listed after ``label`` have (``speaker`` when none says otherwise)."""
+    for row in lexicon.all_rows("agenda_labels"):
+        if re.fullmatch(row[0], label.strip(), re.IGNORECASE):
+            return row[1]
+    return "speaker"
+
 
 _DATE_RANGE_RE = re.compile(
     rf"(\d{{1,2}})\s*(?:et|and|y|-|–|au|to)\s*(\d{{1,2}})\s+({MONTHS})\s+(\d{{4}})", re.I
@@ -68,33 +72,27 @@ def agenda_segments(raw: str) -> list[str]:
     return segs
 
 
-def _roles(segs: list[str]) -> dict[str, str]:
-    """``moderator``, ``introduction`` and ``speakers`` named by the segments of a row."""
-    moderator = ""
-    intro = ""
-    speakers: list[str] = []
-    # bullets after a "Speakers:" label are speakers even without a civility
-    in_speakers = False
-    for seg in segs:
-        if seg.startswith("• "):
-            item = seg[2:]
-            if (in_speakers or CIVILITY_RE.match(item)) and not item.rstrip().endswith("?"):
-                speakers.append(item)
+def agenda_entries(lines: list[str]) -> tuple[AgendaEntry, ...]:
+    """The people of a row's text lines: each labelled line ("Modératrice : Mme X, role") and
+    each bullet under a label, or with a civility, as an entry with its role and its span in
+    ``"\\n".join(lines)``. A bullet ending with "?" is a question, not a person."""
+    entries = []
+    role = ""  # the role of the label the bullets below fall under, if any
+    offset = 0
+    for line in lines:
+        start, body = offset, line
+        offset += len(line) + 1
+        if line.startswith("• "):
+            item = line[2:]
+            if (role or CIVILITY_RE.match(item)) and not item.rstrip().endswith("?"):
+                entries.append(AgendaEntry(role or "speaker", start + 2, start + len(line)))
             continue
-        in_speakers = False
-        mm = _MODERATOR_RE.match(seg)
-        if mm:
-            moderator = (moderator + " | " if moderator else "") + mm.group(2).strip()
-        mi = _INTRO_RE.match(seg)
-        if mi and not mm:
-            intro = mi.group(2).strip()
-        ms = _SPEAKERS_LABEL_RE.match(seg)
-        if ms:
-            in_speakers = True
-            if ms.group(2).strip():
-                speakers.append(ms.group(2).strip())
-    roles = {"moderator": moderator, "introduction": intro, "speakers": " | ".join(speakers)}
-    return {k: v for k, v in roles.items() if v}
+        labelled = _LABEL_RE.match(body)
+        role = _label_role(labelled.group(1)) if labelled else ""
+        if labelled and labelled.group(2).strip():
+            rest = labelled.start(2)
+            entries.append(AgendaEntry(role, start + rest, start + len(body.rstrip())))
+    return tuple(entries)
 
 
 def _hours(s: str) -> str:
@@ -102,8 +100,8 @@ def _hours(s: str) -> str:
     return re.sub(r"\s*[-–—]\s*", " - ", WS_RE.sub(" ", s.strip()))
 
 
-def agenda_row(units: list[Unit]) -> tuple[str, dict[str, str]]:
-    """Text and meta (time, session, raw, people) of one agenda row and its continuations."""
+def agenda_row(units: list[Unit]) -> tuple[str, dict[str, str], tuple[AgendaEntry, ...]]:
+    """Text, meta (time, session, raw) and people of one agenda row and its continuations."""
     first = units[0].texts[0]
     m = TIME_ROW_RE.match(first)
     time = _hours(m.group(1)) if m else ""
@@ -118,7 +116,7 @@ def agenda_row(units: list[Unit]) -> tuple[str, dict[str, str]]:
     if not segs and time:
         lines.append(time)
     raw = "\n".join(u.text for u in units)
-    return "\n".join(lines), {"time": time, "session": session, "raw": raw, **_roles(segs)}
+    return "\n".join(lines), {"time": time, "session": session, "raw": raw}, agenda_entries(lines)
 
 
 def _date_in(t: str) -> str:

@@ -17,7 +17,7 @@ from idmqa.ingest.parse.lines import (
 )
 from idmqa.ingest.parse.units import Para, Unit, compact_lines
 from idmqa.ingest.parse.vocab import Mode, section_mode
-from idmqa.schema import Block, BlockKind
+from idmqa.schema import AgendaEntry, Block, BlockKind
 
 #: Kinds whose superscript digits are not citations (markers, page numbers, dates…).
 _NO_REFS = frozenset(["footnote", "cover", "toc", "abbreviations", "series", "heading"])
@@ -76,6 +76,7 @@ class BlockBuilder:
         src: list[int],
         meta: dict[str, str] | None = None,
         marker: str | None = None,
+        agenda: tuple[AgendaEntry, ...] = (),
     ) -> None:
         """Add a block of ``kind`` made of source lines ``src``, in the current section."""
         refs: tuple[str, ...] = ()
@@ -89,6 +90,7 @@ class BlockBuilder:
             footnote_refs=refs,
             marker=marker,
             meta={**(meta or {}), "src_lines": compact_lines(src)},
+            agenda=agenda,
         )
         self.blocks.append(block)
 
@@ -191,10 +193,10 @@ class BlockBuilder:
 
     def _flush_agenda(self) -> None:
         if self.agenda_rows:
-            text, meta = agenda_row(self.agenda_rows)
+            text, meta, people = agenda_row(self.agenda_rows)
             day = {"day": self.day} if self.day else {}
             src = [n for u in self.agenda_rows for n in u.lines]
-            self.emit("agenda", text, src, {**self.agenda_meta, **day, **meta})
+            self.emit("agenda", text, src, {**self.agenda_meta, **day, **meta}, agenda=people)
             self.agenda_rows.clear()
 
     def _flush_rec(self) -> None:

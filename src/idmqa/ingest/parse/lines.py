@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from idmqa.ingest.parse.vocab import FUNCTION_WORDS
+from idmqa.ingest.parse.vocab import CIVILITY, FUNCTION_WORDS
 from idmqa.text import SUPERSCRIPT_DIGITS
 
 _SUP_TO_ASCII = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
@@ -44,10 +44,7 @@ L1_VOCAB_RE = re.compile(
 NUMBERED_RE = re.compile(r"^\s*(?:[-–•]\s*)?\**\s*(\d{1,2})\s*[.)]\**\s+\S")
 SERIES_ROW_RE = re.compile(r"^\s*\d{1,3}\.\s+.+\b(1[89]|20)\d{2}\.?\s*$")
 LIST_ITEM_RE = re.compile(r"^\s*(?:[-–•]\s|\(?[a-zA-Z]\)\s|[a-z]\.\s|\(?[ivx]+\)\s)")
-CIVILITY_RE = re.compile(
-    r"^(M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Pr\.?|Prof\.?|S\.E\.|H\.E\.|Son Excellence|"
-    r"His Excellency|Her Excellency|Sr\.?|Sra\.?)\s",
-)
+CIVILITY_RE = re.compile(rf"^({CIVILITY})\s")
 PUBLISHER_RE = re.compile(
     r"(ISBN|ISSN|©|\bT[ée]l(?:[ée]phone)?\s*[.:]|\bTel\s*[.:]|T[ée]l[ée]copie|\bFax\s*:|Courriel\s*:"
     r"|E-?mail\s*:|Internet\s*:|route des Morillons|\bÉditeur\s*:|Publisher\s*:)",

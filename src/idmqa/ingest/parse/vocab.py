@@ -1,10 +1,13 @@
-"""The parser's vocabularies, read from ``idmqa/data``, and the section modes they select."""
+"""The parser's vocabularies, read from ``idmqa/data`` (the words from :mod:`idmqa.lexicon`),
+and the section modes they select."""
 
 from __future__ import annotations
 
 import re
 from enum import Enum
 from importlib import resources
+
+from idmqa import lexicon
 
 
 def _data_rows(name: str) -> list[str]:
@@ -14,11 +17,13 @@ def _data_rows(name: str) -> list[str]:
 
 
 #: Words after which a sentence cannot end: a line ending with one of them was cut.
-FUNCTION_WORDS = frozenset(_data_rows("function_words.txt"))
+FUNCTION_WORDS = lexicon.words("function_words")
 #: Words that open a sentence, hence never continue a proper name cut by a page break.
-SENTENCE_STARTERS = frozenset(_data_rows("sentence_starters.txt"))
-#: Month names as dates spell them (a regex alternation, in the order of the file).
-MONTHS = "|".join(_data_rows("month_names.txt"))
+SENTENCE_STARTERS = lexicon.words("sentence_starters")
+#: Month names as dates spell them (a regex alternation, longest first).
+MONTHS = lexicon.phrase_pattern(row[0] for row in lexicon.all_rows("months"))
+#: A civility opening an agenda entry or a name ("M. ", "Mme ", "H.E. ").
+CIVILITY = lexicon.phrase_pattern(row[0] for row in lexicon.all_rows("civilities"))
 
 
 class Mode(Enum):
