@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from idmqa.index.store import LoadedIndex, load_index
+from idmqa.index.store import LoadedIndex, changed_on_disk, load_index
 from idmqa.people.model import People, Person
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
 from idmqa.schema import Citation, Passage, PassageInContext, Speaker
@@ -43,8 +43,27 @@ class InvalidFilter(ValueError):
         self.field = field
 
 
+class InvalidReference(ValueError):
+    """A reference to a person (id, name, query) too long to look up; the message says why."""
+
+
 #: Control characters a question may contain (everything else in Cc/Cs is refused).
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Bounds of a reference to people (an id, a name, part of a name or an organisation): the
+#: lookups compare every word with every person, so their cost must not grow with the input.
+#: The report's longest name has 5 words; 8 words, 100 characters leave room for a role.
+MAX_PERSON_REF_WORDS = 8
+MAX_PERSON_REF_CHARS = 100
+
+
+def check_person_ref(ref: str) -> str:
+    """``ref`` stripped, or :class:`InvalidReference` if it is too long to look up."""
+    ref = ref.strip()
+    if len(ref) > MAX_PERSON_REF_CHARS or len(ref.split()) > MAX_PERSON_REF_WORDS:
+        raise InvalidReference(
+            f"at most {MAX_PERSON_REF_WORDS} words and {MAX_PERSON_REF_CHARS} characters"
+        )
+    return ref
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -106,24 +125,27 @@ class QAService:
         language: str | None = None,
     ) -> Filters:
         """Filters checked against the index, or :class:`InvalidFilter` naming the field."""
+        # Messages name the field and what is known, never the value given (it may be huge,
+        # HTML, or someone else's input reflected).
         if document and document not in self._index.documents:
             known = ", ".join(sorted(self._index.documents))
-            raise InvalidFilter("document", f"unknown document {document!r} (known: {known})")
-        unknown = [k for k in kinds if k not in self._kinds]
-        if unknown:
-            raise InvalidFilter("kind", f"unknown kind(s) {unknown} (known: {self.kinds})")
+            raise InvalidFilter("document", f"unknown document (known: {known})")
+        if any(k not in self._kinds for k in kinds):
+            raise InvalidFilter("kind", f"unknown kind (known: {', '.join(self.kinds)})")
         person_id = None
         if speaker:
-            person = self.person(speaker)
+            try:
+                person = self.person(speaker)
+            except InvalidReference as exc:
+                raise InvalidFilter("speaker", str(exc)) from exc
             if person is None:
                 raise InvalidFilter(
-                    "speaker",
-                    f"unknown or ambiguous speaker {speaker!r} (see GET /speakers?q=… for ids)",
+                    "speaker", "unknown or ambiguous speaker (see GET /speakers?q=… for ids)"
                 )
             person_id = person.id
         if language and language not in self._languages:
             raise InvalidFilter(
-                "language", f"unknown language {language!r} (known: {self.languages})"
+                "language", f"unknown language (known: {', '.join(self.languages)})"
             )
         return Filters(document=document, kinds=kinds, speaker=person_id, language=language)
 
@@ -180,14 +202,15 @@ class QAService:
 
     def speakers(self, query: str | None = None) -> list[Person]:
         """People matching ``query`` (name or organisation), best first; without one,
-        everyone, most quoted first."""
+        everyone, most quoted first. :class:`InvalidReference` for a query too long."""
         if query and query.strip():
-            return self._index.people.search(query)
+            return self._index.people.search(check_person_ref(query))
         return sorted(self._index.people, key=lambda p: (-len(p.statements), p.name))
 
     def person(self, ref: str) -> Person | None:
-        """A person by id, or by an unambiguous (partial) name; None if unknown."""
-        return self._index.people.resolve(ref)
+        """A person by id, or by an unambiguous (partial) name; None if unknown.
+        :class:`InvalidReference` for a reference too long to be a name."""
+        return self._index.people.resolve(check_person_ref(ref))
 
     def statements(self, person_id: str) -> list[Passage]:
         """Every passage reporting the person's statements, in document order."""
@@ -204,6 +227,13 @@ class QAService:
     def manifest(self) -> dict:
         """The manifest of the serving index."""
         return self._index.manifest
+
+    def index_changes(self) -> tuple[list[str], bool]:
+        """The files of the serving build changed on disk since they were verified, and
+        whether the answers are still the verified build's (they are unless a changed file
+        is memory-mapped: IDMQA_MMAP_INDEX)."""
+        changed = changed_on_disk(self._index)
+        return changed, not set(changed) & set(self._index.mapped)
 
 
 def open_service(settings: Settings) -> QAService:

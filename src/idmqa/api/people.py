@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from idmqa.api.schemas import GUARDED_RESPONSES, CitationOut, Problem
+from idmqa.api.schemas import GUARDED_RESPONSES, MAX_NAME_CHARS, CitationOut, Problem
 from idmqa.api.shaping import passage_json
 from idmqa.api.state import ServiceDep
 from idmqa.people.model import Person
+from idmqa.service import InvalidReference
 
 router = APIRouter(tags=["speakers"])
 
@@ -63,6 +66,15 @@ class SpeakerDetail(SpeakerSummary):
     passages: list[StatementOut]
 
 
+@contextmanager
+def _reference(field: str) -> Iterator[None]:
+    """A reference too long to look up is a 422 naming ``field``."""
+    try:
+        yield
+    except InvalidReference as exc:
+        raise HTTPException(422, f"{field}: {exc}") from exc
+
+
 def _summary(person: Person) -> dict:
     return {
         "id": person.id,
@@ -79,11 +91,16 @@ def list_speakers(
     service: ServiceDep,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Part of a name or an organisation (any accents/case)"),
+        Query(
+            max_length=MAX_NAME_CHARS,
+            description="Part of a name or an organisation (any accents/case), at most 8 words",
+        ),
     ] = None,
 ) -> SpeakerList:
     """Everyone the report names, most quoted first; ``q`` filters by name or organisation."""
-    rows = [SpeakerSummary(**_summary(p)) for p in service.speakers(q)]
+    with _reference("q"):
+        people = service.speakers(q)
+    rows = [SpeakerSummary(**_summary(p)) for p in people]
     return SpeakerList(count=len(rows), speakers=rows)
 
 
@@ -92,13 +109,14 @@ def list_speakers(
     response_model=SpeakerDetail,
     responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
-def get_speaker(speaker_id: str, service: ServiceDep) -> SpeakerDetail:
+def get_speaker(
+    speaker_id: Annotated[str, Path(max_length=MAX_NAME_CHARS)], service: ServiceDep
+) -> SpeakerDetail:
     """One person: roles, agenda appearances and every statement as a cited passage."""
-    person = service.person(speaker_id)
+    with _reference("speaker_id"):
+        person = service.person(speaker_id)
     if person is None:
-        raise HTTPException(
-            404, f"no speaker {speaker_id!r}: list ids with GET /speakers?q=<part of a name>"
-        )
+        raise HTTPException(404, "no such speaker: list ids with GET /speakers?q=<part of a name>")
     statements = [
         StatementOut.model_validate(passage_json(service, p)) for p in service.statements(person.id)
     ]
