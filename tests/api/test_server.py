@@ -90,9 +90,15 @@ def test_connections_past_the_cap_are_refused_cleanly(tight: tuple[str, int]) ->
     assert httpx.get(f"{base}/health", timeout=10).status_code == 200
 
 
-def test_a_connection_cap_beyond_the_open_file_limit_refuses_the_start() -> None:
+def test_a_connection_cap_beyond_the_open_file_limit_refuses_the_start(
+    settings: Settings, manifest: dict
+) -> None:
     """A cap the process cannot reach would end in "Too many open files" under load."""
-    env = {**os.environ, "IDMQA_MAX_CONNECTIONS": str(10**9)}
+    env = {
+        **os.environ,
+        "IDMQA_INDEX_DIR": str(settings.index_dir),
+        "IDMQA_MAX_CONNECTIONS": str(10**9),
+    }
     command = [sys.executable, "-m", "idmqa.cli", "serve", "--port", str(free_port())]
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1

@@ -78,14 +78,14 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path) -> None:
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 
 
-def test_invalid_settings_refuse_the_start_naming_them(tmp_path) -> None:
+def test_invalid_settings_refuse_the_start_naming_them(settings: Settings, manifest: dict) -> None:
     """Attack 10: IDMQA_RATE_LIMIT="lots" started a server that answered 500 to everything,
     /health included."""
     env = {
         **os.environ,
         "IDMQA_RATE_LIMIT": "lots",
         "IDMQA_TRUSTED_PROXIES": "not-an-address",
-        "IDMQA_INDEX_DIR": str(tmp_path),
+        "IDMQA_INDEX_DIR": str(settings.index_dir),
     }
     command = [sys.executable, "-m", "idmqa.cli", "serve", "--port", str(free_port())]
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)

@@ -12,6 +12,7 @@ import pytest
 from idmqa.fsutil import sha256_file
 from idmqa.index.build import build_index
 from idmqa.index.store import IndexUnavailable, check_index, current_build, load_index
+from idmqa.service import QAService
 from idmqa.settings import Settings
 from tests.helpers import free_port, start_server
 
@@ -229,3 +230,17 @@ def test_serve_refuses_a_doubtful_build_in_one_line(
     refusals = [line for line in err.splitlines() if line.startswith("idmqa serve:")]
     assert len(refusals) == 1 and says in refusals[0], err[-2000:]
     assert "Traceback" not in err
+
+
+def test_files_changed_after_loading_are_seen(
+    settings: Settings, encoder, manifest: dict, tmp_path: Path
+) -> None:
+    """What /ready reports: a change on disk, and whether it reaches the answers (only when
+    the changed file is memory-mapped, IDMQA_MMAP_INDEX=true)."""
+    copy = _copy_index(settings.index_dir, tmp_path / "idx")
+    read = QAService(settings, encoder, load_index(copy, encoder.name, encoder.fingerprint, False))
+    mapped = QAService(settings, encoder, load_index(copy, encoder.name, encoder.fingerprint, True))
+    assert read.index_changes() == mapped.index_changes() == ([], True)
+    os.utime(current_build(copy) / "dense.faiss", ns=(1, 1))
+    assert read.index_changes() == (["dense.faiss"], True)
+    assert mapped.index_changes() == (["dense.faiss"], False)
