@@ -6,7 +6,8 @@
   ``IDMQA_READ_TIMEOUT`` seconds, from connecting or from the first byte of a request, to send
   the whole request; then it gets ``408`` (if it sent anything) and the connection is closed.
 * **A cap on connections.** Past ``IDMQA_MAX_CONNECTIONS`` open connections, a new one is
-  answered ``503`` and closed at once, long before the process runs out of file descriptors.
+  answered ``503`` and closed at once, long before the process runs out of file descriptors;
+  past twice the cap (a flood: the refused ones linger a moment), it is reset unanswered.
 * **Forwarded headers** are the guard's (:func:`idmqa.api.guard.client_address`, trusted only
   from ``IDMQA_TRUSTED_PROXIES``): uvicorn's own would trust any ``X-Forwarded-For`` from
   127.0.0.1.
@@ -66,7 +67,10 @@ class GuardedProtocol(H11Protocol):
         self._deadline: asyncio.TimerHandle | None = None
         self._refused = False
         self._received = False
-        if len(self.connections) > self.max_connections:
+        over = len(self.connections) - self.max_connections
+        if over > self.max_connections:
+            transport.abort()
+        elif over > 0:
             self._refuse()
         else:
             self._arm()
@@ -147,9 +151,10 @@ def protocol_class(settings: Settings) -> type[GuardedProtocol]:
 
 
 def ensure_file_limit(settings: Settings) -> None:
-    """Raise the open-files limit to what ``IDMQA_MAX_CONNECTIONS`` needs, or refuse (a
-    ValueError naming the setting) when the hard limit is lower."""
-    need = settings.max_connections + RESERVED_FILES
+    """Raise the open-files limit to what ``IDMQA_MAX_CONNECTIONS`` needs (twice the cap: the
+    refused connections linger), or refuse (a ValueError naming the setting) when the hard
+    limit is lower."""
+    need = 2 * settings.max_connections + RESERVED_FILES
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < need:
         if hard != resource.RLIM_INFINITY and hard < need:
