@@ -76,15 +76,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    """``idmqa serve`` as a real uvicorn process on 127.0.0.1."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "idmqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start_server(env: dict[str, str], port: int, log: Path | None = None) -> subprocess.Popen:
+    """``idmqa serve`` as a real uvicorn process on 127.0.0.1; its access log (stdout) to
+    ``log`` if given."""
+    with open(log or os.devnull, "w") as out:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "idmqa.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+def client(source: str = "127.0.0.1", **kwargs: object) -> httpx.Client:
+    """An HTTP client whose connections come from ``source``, a loopback address (127.0.0.x):
+    several clients of a server, all on the loopback interface."""
+    transport = httpx.HTTPTransport(local_address=source)
+    return httpx.Client(transport=transport, timeout=30, **kwargs)
 
 
 def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -103,10 +121,11 @@ def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str]) -> Iterator[str]:
-    """A real ``idmqa serve`` on a free port of 127.0.0.1 with ``env``; yields its base URL."""
+def running_server(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
+    """A real ``idmqa serve`` on a free port of 127.0.0.1 with ``env`` (access log to ``log``);
+    yields its base URL."""
     port = free_port()
-    proc = start_server(env, port)
+    proc = start_server(env, port, log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)

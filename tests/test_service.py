@@ -6,7 +6,14 @@ import pytest
 
 from idmqa.retrieval.search import Filters
 from idmqa.schema import Citation, Speaker
-from idmqa.service import InvalidFilter, InvalidQuestion, check_question
+from idmqa.service import (
+    MAX_PERSON_REF_CHARS,
+    MAX_PERSON_REF_WORDS,
+    InvalidFilter,
+    InvalidQuestion,
+    InvalidReference,
+    check_question,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,6 +48,30 @@ def test_filters_are_checked_against_the_index(service) -> None:
         with pytest.raises(InvalidFilter) as caught:
             service.filters(**given)
         assert caught.value.field == field and str(caught.value).startswith(f"filters.{field}:")
+        assert str(next(iter(given.values()))) not in str(caught.value)  # never echoed
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "a " * 10_000,  # the attack: 10,000 words, each compared with every person's words
+        "a " * (MAX_PERSON_REF_WORDS + 1),
+        "x" * (MAX_PERSON_REF_CHARS + 1),
+    ],
+)
+def test_person_lookups_refuse_references_too_long_to_be_names(service, ref: str) -> None:
+    """Attack 1: a lookup's cost grew with every word of the reference (10,000 words: 4.7 s)."""
+    for lookup in (service.person, service.speakers):
+        with pytest.raises(InvalidReference, match="at most 8 words and 100 characters"):
+            lookup(ref)
+    with pytest.raises(InvalidFilter, match=r"^filters\.speaker: at most 8 words"):
+        service.filters(speaker=ref)
+
+
+def test_person_lookups_at_the_limits_still_work(service) -> None:
+    assert service.person("  Louise Arbour  ").id == "louise-arbour"
+    assert service.person("a e i o u s m d") is None  # 8 words: looked up (ambiguous)
+    assert [p.id for p in service.speakers("Mme Louise Arbour")] == ["louise-arbour"]
 
 
 def test_index_facts_the_api_needs(service) -> None:

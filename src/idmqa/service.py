@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from idmqa.index.store import LoadedIndex, load_index
+from idmqa.index.store import LoadedIndex, changed_on_disk, load_index
 from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
@@ -47,8 +47,27 @@ class InvalidFilter(ValueError):
         self.candidates = list(candidates)
 
 
+class InvalidReference(ValueError):
+    """A reference to a person (id, name, query) too long to look up; the message says why."""
+
+
 #: Control characters a question may contain (everything else in Cc/Cs is refused).
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Bounds of a reference to people (an id, a name, part of a name or an organisation): the
+#: lookups compare every word with every person, so their cost must not grow with the input.
+#: The report's longest name has 5 words; 8 words, 100 characters leave room for a role.
+MAX_PERSON_REF_WORDS = 8
+MAX_PERSON_REF_CHARS = 100
+
+
+def check_person_ref(ref: str) -> str:
+    """``ref`` stripped, or :class:`InvalidReference` if it is too long to look up."""
+    ref = ref.strip()
+    if len(ref) > MAX_PERSON_REF_CHARS or len(ref.split()) > MAX_PERSON_REF_WORDS:
+        raise InvalidReference(
+            f"at most {MAX_PERSON_REF_WORDS} words and {MAX_PERSON_REF_CHARS} characters"
+        )
+    return ref
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -112,21 +131,25 @@ class QAService:
         language: str | None = None,
     ) -> Filters:
         """Filters checked against the index, or :class:`InvalidFilter` naming the field."""
+        # Messages name the field and what is known, never the value given (it may be huge,
+        # HTML, or someone else's input reflected).
         if document and document not in self._index.documents:
             known = ", ".join(sorted(self._index.documents))
-            raise InvalidFilter("document", f"unknown document {document!r} (known: {known})")
-        unknown = [k for k in kinds if k not in self._kinds]
-        if unknown:
-            raise InvalidFilter("kind", f"unknown kind(s) {unknown} (known: {self.kinds})")
+            raise InvalidFilter("document", f"unknown document (known: {known})")
+        if any(k not in self._kinds for k in kinds):
+            raise InvalidFilter("kind", f"unknown kind (known: {', '.join(self.kinds)})")
         person_id = None
         if speaker:
-            person = self.person(speaker)
+            try:
+                person = self.person(speaker)
+            except InvalidReference as exc:
+                raise InvalidFilter("speaker", str(exc)) from exc
             if person is None:
                 raise InvalidFilter("speaker", *self.who_is(speaker))
             person_id = person.id
         if language and language not in self._languages:
             raise InvalidFilter(
-                "language", f"unknown language {language!r} (known: {self.languages})"
+                "language", f"unknown language (known: {', '.join(self.languages)})"
             )
         return Filters(document=document, kinds=kinds, speaker=person_id, language=language)
 
@@ -190,15 +213,15 @@ class QAService:
         """People matching ``query`` — names, roles, organisations and countries in any
         language the lexicon knows, typos and accents forgiven — best first; without one,
         everyone, most quoted first."""
-        return self._lookup.search(query or "")
+        return self._lookup.search(check_person_ref(query) if query else "")
 
     def suggestions(self, query: str) -> list[Person]:
         """Whom a query that matched nobody may have meant."""
-        return self._lookup.suggest(query)
+        return self._lookup.suggest(check_person_ref(query))
 
     def person(self, ref: str) -> Person | None:
         """A person by id, or by what designates one person only; None otherwise."""
-        return self._lookup.resolve(ref)
+        return self._lookup.resolve(check_person_ref(ref))
 
     def who_is(self, ref: str) -> tuple[str, list[Person]]:
         """Why ``ref`` (to which :meth:`person` gave nobody) designates nobody: ambiguous or
@@ -206,10 +229,10 @@ class QAService:
         candidates = self._lookup.candidates(ref)
         if len(candidates) > 1:
             names = ", ".join(f"{p.name} ({p.id})" for p in candidates)
-            return f"ambiguous speaker {ref!r}: one of {names}", candidates
+            return f"ambiguous speaker: one of {names}", candidates
         suggested = candidates or self._lookup.suggest(ref)
         hint = f"; did you mean {', '.join(p.name for p in suggested)}?" if suggested else ""
-        return f"unknown speaker {ref!r}{hint} (see GET /speakers?q=… for ids)", suggested
+        return f"unknown speaker{hint} (see GET /speakers?q=… for ids)", suggested
 
     def statements(self, person_id: str) -> list[Passage]:
         """The passages reporting the person's statements, each statement once (not again
@@ -229,6 +252,13 @@ class QAService:
     def manifest(self) -> dict:
         """The manifest of the serving index."""
         return self._index.manifest
+
+    def index_changes(self) -> tuple[list[str], bool]:
+        """The files of the serving build changed on disk since they were verified, and
+        whether the answers are still the verified build's (they are unless a changed file
+        is memory-mapped: IDMQA_MMAP_INDEX)."""
+        changed = changed_on_disk(self._index)
+        return changed, not set(changed) & set(self._index.mapped)
 
 
 def open_service(settings: Settings) -> QAService:

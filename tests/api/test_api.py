@@ -1,14 +1,18 @@
 """The HTTP API through a real uvicorn server on 127.0.0.1."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import numpy as np
 import pytest
 
-from tests.helpers import free_port, start_server
+from idmqa.index.store import current_build
+from tests.helpers import client, free_port, running_server, start_server
 
 
 def test_post_ask_returns_cited_passages(server: str) -> None:
@@ -74,8 +78,9 @@ def test_passage_by_id_and_unknown_id(server: str) -> None:
     body = r.json()
     assert body["id"] == pid and body["text"] == hit["passages"][0]["text"]
     assert body["previous"] or body["next"]
-    missing = httpx.get(f"{server}/passages/nope", timeout=30)
-    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+    missing = httpx.get(f"{server}/passages/nope-nothing", timeout=30)
+    assert missing.status_code == 404 and "no passage" in missing.json()["detail"]
+    assert "nope-nothing" not in missing.text
 
 
 def test_health_ready_and_docs(server: str) -> None:
@@ -125,9 +130,13 @@ def test_ready_is_503_when_the_app_cannot_load_its_index(tmp_path) -> None:
     try:
         r = _poll(f"{base}/ready")
         assert r.status_code == 503
-        assert "manifest" in r.json()["detail"]
+        assert "failed to load" in r.json()["detail"]
         assert httpx.get(f"{base}/health").status_code == 200
-        assert httpx.post(f"{base}/ask", json={"question": "x"}).status_code == 503
+        asked = httpx.post(f"{base}/ask", json={"question": "x"})
+        assert asked.status_code == 503 and "failed to load" in asked.json()["detail"]
+        # Attack 9: the reason (paths, library internals) is for the server's log only.
+        for leaked in (r.text, asked.text):
+            assert str(tmp_path) not in leaked and "manifest" not in leaked
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -196,3 +205,97 @@ def _wait_ready(client, timeout: float = 120) -> None:
     while client.get("/ready").status_code != 200:
         assert time.monotonic() < deadline, "the app did not get ready"
         time.sleep(0.2)
+
+
+def test_long_person_references_are_refused_at_once(server: str) -> None:
+    """Attack 1: a speaker filter or a /speakers path had no length limit, and the lookup
+    compared every word with every person: 10,000 words took 4.7 s, a 60 KB body 18 s."""
+    many_words = "a " * 10_000
+    cases = [
+        ("post", "/ask", {"question": "x", "filters": {"speaker": many_words}}, "filters.speaker"),
+        ("post", "/ask", {"question": "x", "filters": {"speaker": "Vitorino " * 7000}}, "speaker"),
+        ("get", "/speakers/" + "a" * 14_000, None, "speaker_id"),
+        ("get", "/speakers?q=" + "a+" * 90, None, "q"),
+    ]
+    for method, path, body, field in cases:
+        r = httpx.request(method, f"{server}{path}", json=body, timeout=30)
+        assert r.status_code == 422, (path[:40], r.status_code)
+        assert field in r.json()["detail"] and "100 characters" in r.json()["detail"]
+    # Within the characters, the words are bounded too (each word costs a pass over everyone).
+    nine = httpx.post(
+        f"{server}/ask", json={"question": "x", "filters": {"speaker": "a e i o u s m d n"}}
+    )
+    assert nine.status_code == 422 and "8 words" in nine.json()["detail"]
+    short = httpx.get(f"{server}/speakers", params={"q": "a e i o u s m d n"})
+    assert short.status_code == 422 and short.json()["detail"].startswith("q: at most 8 words")
+
+
+def test_probes_answer_while_lookups_fill_the_thread_pool(server: str) -> None:
+    """Attack 1: with 45 costly lookups in parallel, /health and /ask timed out (the probes
+    queued behind them for a worker thread). Half of these are the attack (2,000 words, about
+    a second each before), half the worst lookup still allowed: 8 one-letter words, each the
+    prefix of words of most persons."""
+    attack = {"question": "données", "filters": {"speaker": "a " * 2000}}
+    worst = {"question": "données", "filters": {"speaker": "a e i o u s m d"}}
+    with client("127.0.0.9") as http, ThreadPoolExecutor(45) as pool:
+        lookups = [
+            pool.submit(http.post, f"{server}/ask", json=attack if n % 2 else worst)
+            for n in range(45)
+        ]
+        health = http.get(f"{server}/health", timeout=10)
+        answers = [f.result() for f in lookups]
+    assert health.status_code == 200
+    assert {a.status_code for a in answers} == {422}
+    details = [a.json()["detail"] for a in answers]
+    assert "ambiguous speaker" in details[0] and "100 characters" in details[1]
+
+
+def test_no_redirect_takes_the_host_header(server: str) -> None:
+    """Attack 15: /ask/ redirected to Location: http://evil.example/ask?q=x."""
+    r = httpx.get(f"{server}/ask/", params={"q": "x"}, headers={"Host": "evil.example"}, timeout=30)
+    assert r.status_code == 404 and "location" not in r.headers
+    assert "evil" not in r.text
+
+
+def test_error_bodies_never_echo_the_input(server: str) -> None:
+    """Attack 9: 404 and 422 details echoed any filter value or path, up to 60 KB."""
+    marker = "<script>alert(1)</script>"
+    fields = {"question": "q", marker + "x" * 30_000: 1, **{f"extra{n}": n for n in range(300)}}
+    r = httpx.post(f"{server}/ask", json=fields, timeout=30)
+    assert r.status_code == 422 and len(r.content) < 5000 and marker not in r.text
+    for filters in ({"document": marker}, {"kind": [marker]}, {"language": "<b>"}):
+        r = httpx.post(f"{server}/ask", json={"question": "q", "filters": filters}, timeout=30)
+        assert r.status_code == 422 and "<" not in r.text, filters
+        assert r.json()["detail"].startswith(f"filters.{next(iter(filters))}")
+    for path in (f"/passages/{marker}", f"/speakers/{marker}"):
+        r = httpx.get(f"{server}{path}", timeout=30)
+        assert r.status_code == 404 and "<" not in r.text, path
+
+
+def test_index_files_changed_under_the_server_change_nothing(settings, manifest, tmp_path) -> None:
+    """Attack 4: dense.faiss was memory-mapped: overwritten in place, the answers silently
+    changed; truncated, the server died of SIGBUS. It is now read into memory as verified."""
+    copy = tmp_path / "index"
+    shutil.copytree(settings.index_dir, copy)
+    dense = current_build(copy) / "dense.faiss"
+    questions = ["Qu'est-ce que le MiGOF ?", "Who financed the IDM 2018?", "données migratoires"]
+    with running_server({"IDMQA_INDEX_DIR": str(copy), "IDMQA_RATE_LIMIT": ""}) as base:
+
+        def answers() -> list[list[str]]:
+            got = [
+                httpx.get(f"{base}/ask", params={"q": q, "k": 10}, timeout=30) for q in questions
+            ]
+            return [[p["id"] for p in r.json()["passages"]] for r in got]
+
+        before = answers()
+        assert "index" not in httpx.get(f"{base}/ready").json()
+        size = dense.stat().st_size
+        noise = np.random.default_rng(0).standard_normal(size // 8).astype(np.float32)
+        with dense.open("r+b") as fh:  # in place: the same inode, as a mapping sees it
+            fh.seek(size - len(noise.tobytes()))
+            fh.write(noise.tobytes())
+        assert answers() == before
+        os.truncate(dense, 0)
+        assert answers() == before
+        ready = httpx.get(f"{base}/ready")
+        assert ready.status_code == 200 and "verified copy" in ready.json()["index"]

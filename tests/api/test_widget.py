@@ -99,6 +99,7 @@ def widget_tag(src: str, api: str, **data: str) -> str:
 
 class _Pages(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        self.server.requested.append(self.path)  # type: ignore[attr-defined]
         body = self.server.pages.get(self.path.split("?")[0])  # type: ignore[attr-defined]
         if body is None:
             self.send_error(404)
@@ -121,6 +122,7 @@ def partners() -> Iterator[tuple[ThreadingHTTPServer, ThreadingHTTPServer]]:
     for _ in range(2):
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
         httpd.pages = {}  # type: ignore[attr-defined]
+        httpd.requested = []  # type: ignore[attr-defined]
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         servers.append(httpd)
     try:
@@ -167,6 +169,13 @@ def idmqa(settings: Settings, manifest: dict, partners) -> Iterator[str]:
         }
     )
     stranger.pages["/"] = page_html("en", PARTNER_BODY, widget_tag(base, base))  # type: ignore[attr-defined]
+    # Attack 13: an accent that fetches a URL (the stranger's, which records requests), and an
+    # API address that is not one.
+    beacon = f"var(--x, url({origin(stranger)}/beacon))"
+    partner.pages["/accent"] = page_html("en", PARTNER_BODY, widget_tag(base, base, accent=beacon))  # type: ignore[attr-defined]
+    partner.pages["/badapi"] = page_html(
+        "en", PARTNER_BODY, widget_tag(base, "javascript:alert(1)")
+    )  # type: ignore[attr-defined]
     try:
         wait_ready(base, proc, timeout=300)  # the model loads slowly on a busy machine
         yield base
@@ -619,3 +628,128 @@ def test_screenshot_for_the_readme(page, idmqa: str, partners, tmp_path: Path) -
     assert shot.stat().st_size > 10_000
     if os.environ.get("IDMQA_UPDATE_SCREENSHOTS"):
         shutil.copyfile(shot, ROOT / "docs" / "widget.png")
+
+
+# --- attacks on the widget (issue 17, attack 13) --------------------------------------------
+
+
+def test_an_accent_is_a_colour_never_a_fetch(page, idmqa: str, partners) -> None:
+    """data-accent="var(--x, url(http://…))" passed CSS.supports and the browser fetched it."""
+    partner, stranger = partners
+    page.goto(f"{origin(partner)}/accent")
+    launcher = page.get_by_test_id("idmqa-launcher")
+    launcher.click()
+    page.get_by_test_id("idmqa-input").wait_for()
+    background = launcher.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(0, 51, 160)"  # the default accent, the value was refused
+    page.wait_for_load_state("networkidle")
+    assert not [p for p in stranger.requested if p.startswith("/beacon")]
+
+
+def test_an_invalid_api_address_falls_back_to_the_scripts_origin(
+    page, idmqa: str, partners
+) -> None:
+    """data-api="javascript:…" made the widget call the page's own origin, not widget.js's."""
+    partner, _ = partners
+    page.goto(f"{origin(partner)}/badapi")
+    page.get_by_test_id("idmqa-launcher").click()
+    page.get_by_test_id("idmqa-input").fill("MiGOF")
+    with page.expect_request("**/ask") as sent:
+        page.get_by_test_id("idmqa-send").click()
+    assert sent.value.url == f"{idmqa}/ask"
+    assert answered(page).count() > 0
+
+
+def test_malformed_answers_never_hang_the_widget(page, idmqa: str) -> None:
+    """An `id` that cannot become a string threw and left "Searching…" until a reload; the
+    kind `constructor` rendered as "function Object() { [native code] }"."""
+    good = {
+        "id": "doc:1-2",
+        "text": "Un passage lisible.",
+        "citation": {"kind": "constructor", "lines": ["x", {}], "speakers": [{"name": {}}]},
+    }
+    bodies = iter(
+        [
+            {"passages": [{"id": {"toString": "x", "valueOf": "y"}, "text": "bad"}, good, None, 5]},
+            {"passages": [{"id": {"toString": "x"}, "text": {"toString": 1}}]},
+            {"passages": {"length": 2}, "answerable": True},
+        ]
+    )
+    page.route("**/ask", lambda route: _fulfil(route, 200, next(bodies)))
+    page.goto(f"{idmqa}/")
+    box = page.get_by_test_id("idmqa-input")
+
+    def ask() -> str:
+        box.fill("anything")
+        box.press("Enter")
+        page.get_by_test_id("idmqa-loading").wait_for(state="detached")
+        assert page.get_by_test_id("idmqa-send").is_enabled()
+        return page.get_by_role("log").inner_text()
+
+    first = ask()
+    assert page.get_by_test_id("idmqa-passage").count() == 1
+    assert "Un passage lisible." in first and "constructor" in first
+    assert "function" not in first and "[object" not in first
+    assert "No relevant passage" in ask()
+    assert "No relevant passage" in ask()
+    assert not page.console_errors
+
+
+# --- a server with API keys: the search page and the widget with public keys ----------------
+
+PAGE_KEY, PARTNER_KEY = "page-key", "partner-clé"
+
+
+@pytest.fixture(scope="module")
+def keyed(settings: Settings, manifest: dict, partners) -> Iterator[str]:
+    """A server with a private API key, and public keys for its own search page and for the
+    partner's site (one with a non-ASCII character)."""
+    partner, _ = partners
+    port = free_port()
+    proc = start_server(
+        {
+            "IDMQA_INDEX_DIR": str(settings.index_dir),
+            "IDMQA_API_KEYS": "private-key",
+            "IDMQA_PUBLIC_KEYS": f"{PAGE_KEY}=self,{PARTNER_KEY}={origin(partner)}",
+        },
+        port,
+    )
+    base = f"http://127.0.0.1:{port}"
+    partner.pages["/keyed"] = page_html(  # type: ignore[attr-defined]
+        "en", PARTNER_BODY, widget_tag(base, base, **{"api-key": PARTNER_KEY})
+    )
+    try:
+        wait_ready(base, proc, timeout=300)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_with_keys_the_search_page_and_its_links_work(page, keyed: str) -> None:
+    """Attack 11: with IDMQA_API_KEYS set, the search page got 401, and so did its links."""
+    page.goto(f"{keyed}/?q=Qu%27est-ce+que+le+MiGOF+%3F")
+    passages = answered(page)
+    assert passages.count() == 10
+    link = page.get_by_test_id("idmqa-citation").first.get_by_role("link")
+    with page.context.expect_page() as opened:
+        link.click()
+    detail = opened.value
+    detail.wait_for_load_state()
+    shown = json.loads(detail.locator("body").inner_text())
+    assert shown["id"] == passages.first.get_attribute("data-passage-id")
+    # Outside the page, its key asks nothing.
+    outside = httpx.post(
+        f"{keyed}/ask", json={"question": "MiGOF"}, headers={"X-API-Key": PAGE_KEY}, timeout=30
+    )
+    assert outside.status_code == 403
+
+
+def test_with_keys_a_partner_widget_asks_with_its_public_key(page, keyed: str, partners) -> None:
+    partner, _ = partners
+    page.goto(f"{origin(partner)}/keyed")
+    page.get_by_test_id("idmqa-launcher").click()
+    page.get_by_test_id("idmqa-input").fill("Who financed the IDM 2018?")
+    page.get_by_test_id("idmqa-send").click()
+    assert answered(page).count() == 5
+    assert not page.console_errors

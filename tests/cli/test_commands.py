@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from idmqa.settings import Settings
-from tests.helpers import ATTRIBUTION_SAMPLE
+from tests.helpers import ATTRIBUTION_SAMPLE, free_port
 
 
 def _idmqa(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -91,3 +91,20 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path) -> None:
     assert "no index" in out.stderr and "Traceback" not in out.stderr
     missing = _idmqa(settings, "eval", str(tmp_path / "missing.jsonl"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_invalid_settings_refuse_the_start_naming_them(settings: Settings, manifest: dict) -> None:
+    """Attack 10: IDMQA_RATE_LIMIT="lots" started a server that answered 500 to everything,
+    /health included."""
+    env = {
+        **os.environ,
+        "IDMQA_RATE_LIMIT": "lots",
+        "IDMQA_TRUSTED_PROXIES": "not-an-address",
+        "IDMQA_INDEX_DIR": str(settings.index_dir),
+    }
+    command = [sys.executable, "-m", "idmqa.cli", "serve", "--port", str(free_port())]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1, out.stderr
+    assert "IDMQA_RATE_LIMIT" in out.stderr and "IDMQA_TRUSTED_PROXIES" in out.stderr
+    assert "lots" not in out.stderr  # a setting's value may be a secret: never printed

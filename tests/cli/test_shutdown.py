@@ -1,13 +1,17 @@
-"""Graceful shutdown: SIGTERM under load lets requests in flight finish, then exits 0."""
+"""Graceful shutdown: SIGTERM under load lets requests in flight finish, answers 503 to
+those that outlast the drain, then exits 0."""
 
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 import time
 
 import httpx
+import pytest
 
+from idmqa.api.server import grace_period
 from idmqa.settings import Settings
 from tests.helpers import free_port, start_server, wait_ready
 
@@ -102,3 +106,56 @@ def test_sigterm_when_idle_exits_0_quickly(settings: Settings, manifest: dict) -
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _slow_request(port: int) -> socket.socket:
+    """A request in flight for as long as the test wants: its body never ends. It waits for
+    the route to start reading the body (``100 Continue``), so it is in flight for sure."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(
+        b"POST /ask HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+        b"content-length: 100\r\nexpect: 100-continue\r\n\r\n"
+    )
+    assert sock.recv(100).startswith(b"HTTP/1.1 100")
+    sock.sendall(b"{")
+    return sock
+
+
+def _answer(sock: socket.socket) -> bytes:
+    data = b""
+    with sock:
+        while chunk := sock.recv(4096):
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_answers_503_to_what_outlasts_the_drain(
+    settings: Settings, manifest: dict, workers: int
+) -> None:
+    """Attack 6: every request in flight past the 10 s drain got a 500, and a process exited
+    51 s later. Now: a drain (here 1 s), then 503 for the rest, and exit within the grace."""
+    drain = Settings(drain_seconds=1)
+    env = {
+        "IDMQA_INDEX_DIR": str(settings.index_dir),
+        "IDMQA_DRAIN_SECONDS": str(drain.drain_seconds),
+        "IDMQA_READ_TIMEOUT": "60",
+        "IDMQA_WORKERS": str(workers),
+        "IDMQA_RATE_LIMIT": "",
+    }
+    port = free_port()
+    proc = start_server(env, port)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        slow = [_slow_request(port) for _ in range(6)]
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=grace_period(drain))
+        answers = [_answer(sock) for sock in slow]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert_graceful_exit(code, proc.stderr.read())
+    for answer in answers:
+        assert answer.startswith(b"HTTP/1.1 503"), answer[:80]
+        assert b"shutting down" in answer and b"retry-after: 1" in answer

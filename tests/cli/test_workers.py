@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,15 +15,19 @@ from pathlib import Path
 import httpx
 import psutil
 
+from idmqa.api.server import grace_period
 from idmqa.cli.workers import MIN_UPTIME
+from idmqa.index.store import current_build
 from idmqa.settings import Settings
 from tests.helpers import free_port, wait_ready
 
 
-def _serve_two_workers(settings: Settings, port: int, log: Path) -> subprocess.Popen:
+def _serve_two_workers(
+    settings: Settings, port: int, log: Path, index_dir: Path | None = None
+) -> subprocess.Popen:
     """``idmqa serve --workers 2`` on 127.0.0.1:``port``, access log to ``log``."""
     env = {
-        "IDMQA_INDEX_DIR": str(settings.index_dir),
+        "IDMQA_INDEX_DIR": str(index_dir or settings.index_dir),
         "IDMQA_CORPUS_DIR": str(settings.corpus_dir),
         "IDMQA_WORKERS": "2",
         "IDMQA_THREADS": "0",
@@ -40,9 +45,16 @@ def _serve_two_workers(settings: Settings, port: int, log: Path) -> subprocess.P
 
 
 def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Path) -> None:
+    """Forked workers share the load, a worker that dies is forked again, SIGTERM stops all.
+
+    Attack 4: with the index memory-mapped, a dense.faiss truncated under the server killed the
+    re-forked worker at start, and the supervisor exited. Here it is truncated before the
+    worker is killed: the new worker serves the copy the supervisor verified and read."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir, index_dir)
     port = free_port()
     access_log = tmp_path / "access.log"
-    proc = _serve_two_workers(settings, port, access_log)
+    proc = _serve_two_workers(settings, port, access_log, index_dir)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
@@ -55,6 +67,8 @@ def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Pa
             assert response.status_code == 200
             assert len(response.json()["passages"]) == 2, n
         # A worker that dies (after its start-up) is replaced, and the port keeps answering.
+        before = httpx.get(f"{base}/ask", params={"q": "MiGOF", "k": 10}).json()["passages"]
+        os.truncate(current_build(index_dir) / "dense.faiss", 0)
         time.sleep(max(0.0, ready_at + MIN_UPTIME + 0.5 - time.monotonic()))
         workers[0].kill()
         deadline = time.monotonic() + 60
@@ -66,8 +80,9 @@ def test_serve_with_two_workers(settings: Settings, manifest: dict, tmp_path: Pa
         assert len(now) == 2 and proc.poll() is None, proc.poll() or now
         workers = now
         for n in range(10):
-            response = httpx.get(f"{base}/ask", params={"q": "MiGOF", "k": 1})
+            response = httpx.get(f"{base}/ask", params={"q": "MiGOF", "k": 10})
             assert response.status_code == 200, n
+            assert response.json()["passages"] == before, n
         proc.terminate()
         assert proc.wait(timeout=30) == 0, proc.stderr.read()
         assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
@@ -119,13 +134,11 @@ def test_workers_stop_when_their_supervisor_is_killed(
 def test_stuck_workers_are_killed_after_the_grace_period(
     settings: Settings, manifest: dict, tmp_path: Path
 ) -> None:
-    from idmqa.cli.workers import STOP_GRACE
-
     with _two_workers_ready(settings, tmp_path) as (proc, workers):
         for worker in workers:
             worker.suspend()  # SIGSTOP: deaf to SIGTERM
         proc.terminate()
-        proc.wait(timeout=STOP_GRACE + 20)
+        proc.wait(timeout=grace_period(Settings()) + 20)
         assert not _still_running(workers)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,21 +14,41 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from idmqa import __version__
-from idmqa.api.guard import GuardMiddleware
+from idmqa.api.guard import GuardMiddleware, InFlight
 from idmqa.api.people import router as people_router
 from idmqa.api.routes import FilterProblem, filter_problem, router
 from idmqa.api.state import ServiceHolder
 from idmqa.api.web import router as web_router
-from idmqa.settings import Settings, get_settings
+from idmqa.settings import SELF_ORIGIN, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
+#: A 422 reports this many errors at most: a body can hold thousands of unknown fields.
+MAX_REPORTED_ERRORS = 10
+#: A location names a field only if it looks like one: an unknown field's name is the
+#: client's input (as long as the body, HTML…), never echoed otherwise.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
-def _validation_message(exc: RequestValidationError) -> str:
+
+def _location(error: dict) -> list[str | int]:
+    return [
+        p if isinstance(p, int) or _FIELD_NAME.fullmatch(str(p)) else "(field)"
+        for p in error.get("loc", ())
+    ]
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict]:
+    return [
+        {"loc": _location(e), "msg": e.get("msg", ""), "type": e.get("type")}
+        for e in exc.errors()[:MAX_REPORTED_ERRORS]
+    ]
+
+
+def _validation_message(errors: list[dict]) -> str:
     parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    for error in errors:
+        where = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+        parts.append(f"{where}: {error['msg'] or 'invalid'}")
     return "; ".join(parts)
 
 
@@ -37,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not settings.api_key_list:
+        if not (settings.api_key_list or settings.public_key_map):
             log.warning("IDMQA_API_KEYS is empty: the API is open to anyone who can reach it")
         app.state.holder.start()
         yield
@@ -46,32 +67,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="idmqa",
         version=__version__,
         lifespan=lifespan,
+        # No redirects: Starlette builds their Location from the Host header, which anyone sets.
+        redirect_slashes=False,
         description="Cited passages from the IOM International Dialogue on Migration "
         "No. 28 (2018), for questions in French or English.",
     )
     app.state.holder = ServiceHolder(settings)
+    app.state.in_flight = InFlight()
+    app.state.page_key = next(
+        (key for key, origin in settings.public_key_map.items() if origin == SELF_ORIGIN), None
+    )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # One readable sentence first, the structured errors after, for clients of both kinds.
         # The rejected input is never echoed: it may be huge, HTML or not even encodable.
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
-            for e in exc.errors()
-        ]
-        body = {"detail": _validation_message(exc), "errors": errors}
+        errors = _validation_errors(exc)
+        body = {"detail": _validation_message(errors), "errors": errors}
         return JSONResponse(jsonable_encoder(body), status_code=422)
 
     app.add_exception_handler(FilterProblem, filter_problem)
     app.include_router(router)
     app.include_router(people_router)
     app.include_router(web_router)
-    app.add_middleware(
-        GuardMiddleware,
-        api_keys=settings.api_key_list,
-        rate_limit=settings.rate_limit or None,
-        max_body_bytes=settings.max_body_bytes,
-    )
+    app.add_middleware(GuardMiddleware, settings=settings, in_flight=app.state.in_flight)
     # Added last, so outermost: 401/413/429 answers carry CORS headers too, and the widget can
     # tell "rate-limited" from "unreachable".
     # Browsers may call the API from other sites' pages (the widget) only for listed origins.

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from idmqa.api.schemas import GUARDED_RESPONSES, CitationOut, Problem, SpeakerRef
+from idmqa.api.schemas import GUARDED_RESPONSES, MAX_NAME_CHARS, CitationOut, Problem, SpeakerRef
 from idmqa.api.shaping import passage_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.people.model import Person
+from idmqa.service import InvalidReference
 
 router = APIRouter(tags=["speakers"])
 
@@ -71,6 +74,15 @@ class SpeakerDetail(SpeakerSummary):
     passages: list[StatementOut]
 
 
+@contextmanager
+def _reference(field: str) -> Iterator[None]:
+    """A reference too long to look up is a 422 naming ``field``."""
+    try:
+        yield
+    except InvalidReference as exc:
+        raise HTTPException(422, f"{field}: {exc}") from exc
+
+
 def _summary(person: Person) -> dict:
     return {
         "id": person.id,
@@ -89,16 +101,18 @@ def list_speakers(
     q: Annotated[
         str | None,
         Query(
-            max_length=200,
+            max_length=MAX_NAME_CHARS,
             description="Names, roles, organisations, countries — French or English, any "
-            'accents or case, typos forgiven ("Arbor", "Swiss ambassador", "WHO")',
+            'accents or case, typos forgiven ("Arbor", "Swiss ambassador", "WHO"); at most 8 '
+            "words",
         ),
     ] = None,
 ) -> SpeakerList:
     """Everyone the report names, most quoted first; ``q`` finds people by name, role,
     organisation or country, best first, and says whom it may mean when nobody matches."""
-    rows = [SpeakerSummary(**_summary(p)) for p in service.speakers(q)]
-    nearest = service.suggestions(q) if q and q.strip() and not rows else []
+    with _reference("q"):
+        rows = [SpeakerSummary(**_summary(p)) for p in service.speakers(q)]
+        nearest = service.suggestions(q) if q and q.strip() and not rows else []
     return SpeakerList(
         count=len(rows),
         speakers=rows,
@@ -111,9 +125,12 @@ def list_speakers(
     response_model=SpeakerDetail,
     responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
-def get_speaker(speaker_id: str, service: ServiceDep) -> SpeakerDetail:
+def get_speaker(
+    speaker_id: Annotated[str, Path(max_length=MAX_NAME_CHARS)], service: ServiceDep
+) -> SpeakerDetail:
     """One person: roles, agenda appearances and every statement as a cited passage."""
-    person = service.person(speaker_id)
+    with _reference("speaker_id"):
+        person = service.person(speaker_id)
     if person is None:
         raise HTTPException(404, service.who_is(speaker_id)[0])
     statements = [

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from idmqa.api.fastjson import JSONBytes
 from idmqa.api.guard import PASSAGES_HEADER
 from idmqa.api.schemas import (
     GUARDED_RESPONSES,
+    MAX_ID_CHARS,
     MAX_K,
     MAX_QUESTION_CHARS,
     AskFilters,
@@ -25,6 +27,7 @@ from idmqa.retrieval.search import Filters
 from idmqa.service import InvalidFilter, InvalidQuestion, QAService
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 class FilterProblem(Exception):
@@ -100,31 +103,47 @@ def ask_get(
     response_model=PassageDetail,
     responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
-def get_passage(passage_id: str, service: ServiceDep) -> Response:
+def get_passage(
+    passage_id: Annotated[str, Path(max_length=MAX_ID_CHARS)], service: ServiceDep
+) -> Response:
     """One passage by id, with the ids of the passages before and after it."""
     found = service.passage(passage_id)
     if found is None:
-        raise HTTPException(404, f"no passage with id {passage_id!r}")
+        raise HTTPException(404, "no passage with this id (ids come from /ask answers)")
     return JSONBytes(passage_in_context_json(service, found))
 
 
+# The probes are coroutines: they run on the event loop, never queued behind the routes that
+# take a worker thread, so a busy server still says it is alive.
 @router.get("/health")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
 @router.get("/ready", responses={503: {"model": Problem}})
-def ready(request: Request):
-    """200 once the index and the model are loaded, 503 before (or if loading failed)."""
+async def ready(request: Request):
+    """200 once the index and the model are loaded, 503 before (or if loading failed, or if
+    a memory-mapped index file changed under the server)."""
     holder = request.app.state.holder
     if holder.service is None:
-        detail = holder.error or "loading index and model"
+        detail = holder.unavailable
         return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
     manifest = holder.service.manifest
-    return {
+    body = {
         "status": "ready",
         "passages": manifest["counts"]["passages"],
         "model": manifest["model"],
         "built_at": manifest["built_at"],
     }
+    changed, serving_verified = holder.service.index_changes()
+    if changed:
+        log.warning("index files changed on disk since they were verified: %s", changed)
+        body["index"] = (
+            "files changed on disk since start; serving the verified copy held in memory"
+            if serving_verified
+            else "a memory-mapped file changed on disk; restart the server"
+        )
+        if not serving_verified:
+            return JSONResponse({**body, "status": "unavailable"}, status_code=503)
+    return body

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from idmqa.service import MAX_PERSON_REF_CHARS
 from idmqa.settings import Settings
 
 #: Hard upper bound of the schema; the configured limit (IDMQA_MAX_QUESTION_CHARS) applies too.
 MAX_QUESTION_CHARS = 10_000
+#: Every other string of a request is bounded too, so that no input costs by its size:
+#: ids of documents and passages (the report's are under 50 characters), kinds and languages.
+MAX_ID_CHARS = 200
+MAX_KIND_CHARS = 40
+MAX_KINDS = 20
+MAX_LANGUAGE_CHARS = 10
+#: A person reference: an id, a name, part of a name or an organisation (see the service).
+MAX_NAME_CHARS = MAX_PERSON_REF_CHARS
 #: The schema's bounds of ``k``: the settings' defaults (IDMQA_MAX_K may lower the ceiling).
 MAX_K = Settings.model_fields["max_k"].default
 DEFAULT_K = Settings.model_fields["default_k"].default
@@ -18,16 +29,23 @@ class AskFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    document: str | None = Field(None, description="Only passages of this document id")
-    kind: list[str] | None = Field(None, description="Only passages of these kinds")
+    document: str | None = Field(
+        None, max_length=MAX_ID_CHARS, description="Only passages of this document id"
+    )
+    kind: list[Annotated[str, Field(max_length=MAX_KIND_CHARS)]] | None = Field(
+        None, max_length=MAX_KINDS, description="Only passages of these kinds"
+    )
     speaker: str | None = Field(
         None,
+        max_length=MAX_NAME_CHARS,
         description="Only passages where this person speaks: their statements, and the agenda "
-        "rows listing them as a speaker (a person id from /speakers, or a name; an ambiguous "
-        "name is a 422 listing the candidates)",
+        "rows listing them as a speaker (a person id from /speakers, or a name of at most 8 "
+        "words; an ambiguous name is a 422 listing the candidates)",
     )
     language: str | None = Field(
-        None, description="Only passages in this language (detected per passage: fr, en)"
+        None,
+        max_length=MAX_LANGUAGE_CHARS,
+        description="Only passages in this language (detected per passage: fr, en)",
     )
 
 
@@ -159,14 +177,19 @@ class InvalidRequest(Problem):
 #: every route that is not open; declared so that the OpenAPI description is complete.
 GUARDED_RESPONSES: dict[int | str, dict] = {
     401: {"model": Problem, "description": "Missing or invalid API key (IDMQA_API_KEYS set)"},
+    403: {"model": Problem, "description": "A public key used off its origin or route"},
     413: {"model": Problem, "description": "Request body larger than IDMQA_MAX_BODY_BYTES"},
     422: {"model": InvalidRequest, "description": "Invalid request; `detail` names the field"},
     429: {
         "model": Problem,
-        "description": "Rate limit (IDMQA_RATE_LIMIT) exceeded",
+        "description": "Rate limit exceeded (IDMQA_RATE_LIMIT and the others), or too many "
+        "failed authentications",
         "headers": {
             "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
         },
     },
-    503: {"model": Problem, "description": "Index and model still loading, or failed to load"},
+    503: {
+        "model": Problem,
+        "description": "Index and model still loading or failed to load, or shutting down",
+    },
 }

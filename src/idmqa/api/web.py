@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 from functools import cache
 from importlib.resources import files
 
@@ -18,15 +19,23 @@ PAGE_CSP = (
 )
 
 
+#: Where the search page's script tag takes the page's public key (IDMQA_PUBLIC_KEYS).
+_PAGE_SCRIPT = b'data-mode="page"'
+
+
 @cache
-def _asset(name: str) -> tuple[bytes, str]:
-    """The bytes of a packaged static file and a strong ETag for them."""
+def _asset(name: str, page_key: str | None = None) -> tuple[bytes, str]:
+    """The bytes of a packaged static file, with the page key in the search page's script
+    tag if there is one, and a strong ETag for them."""
     data = files("idmqa").joinpath("static", name).read_bytes()
+    if page_key:
+        attribute = f' data-api-key="{html.escape(page_key, quote=True)}"'.encode()
+        data = data.replace(_PAGE_SCRIPT, _PAGE_SCRIPT + attribute, 1)
     return data, '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
 
 
 def _serve(request: Request, name: str, media_type: str, headers: dict[str, str]) -> Response:
-    data, etag = _asset(name)
+    data, etag = _asset(name, request.app.state.page_key if name == "index.html" else None)
     headers = {"ETag": etag, "X-Content-Type-Options": "nosniff", **headers}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)

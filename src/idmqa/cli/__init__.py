@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+
 from idmqa.cli.commands import (
     cmd_ask,
     cmd_eval,
@@ -67,6 +69,16 @@ COMMANDS = {
 }
 
 
+def _invalid_settings(exc: ValidationError) -> str:
+    """One line naming every invalid setting as its environment variable (never its value,
+    which may be a key)."""
+    return "; ".join(
+        f"invalid setting IDMQA_{'_'.join(str(p) for p in e['loc']).upper()}: "
+        f"{e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors()
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
@@ -76,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return COMMANDS[args.command](args)
+    except ValidationError as exc:
+        print(f"idmqa {args.command}: {_invalid_settings(exc)}", file=sys.stderr)
     except (IndexUnavailable, OnnxEncoderError, ValueError, FileNotFoundError) as exc:
         print(f"idmqa {args.command}: {exc}", file=sys.stderr)
-        return 1
+    return 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import subprocess
 import sys
 import textwrap
@@ -77,32 +76,26 @@ def _open_service(settings: Settings):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from idmqa.api.app import create_app
+    from idmqa.api.server import ensure_file_limit, serve
     from idmqa.runtime import configure_server_logging, configure_threads
 
     settings = get_settings()
+    ensure_file_limit(settings)
     _prepare_index(settings)
     workers = args.workers or settings.workers
     host, port = args.host or settings.host, args.port or settings.port
-    options = {
-        "log_level": settings.log_level.lower(),
-        # idmqa.access writes one structured line per request (never the API key).
-        "access_log": False,
-        # On SIGTERM: stop accepting, let requests in flight finish for up to 10 s.
-        "timeout_graceful_shutdown": 10,
-    }
     if workers > 1:
         from idmqa.cli.workers import serve_workers, worker_settings
 
-        return serve_workers(worker_settings(settings), workers, host, port, options)
+        return serve_workers(worker_settings(settings), workers, host, port)
     configure_server_logging(settings)
     configure_threads(settings)
-    # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully; that
-    # orderly stop should exit 0, not "killed by signal".
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(create_app(settings), host=host, port=port, **options)
+    app = create_app(settings)
+    # Loaded before listening: a build that verifies but does not load is refused here, with
+    # one line and exit status 1, not served as 503 for ever.
+    app.state.holder.load()
+    serve(app, settings, host=host, port=port)
     return 0
 
 

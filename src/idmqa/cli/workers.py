@@ -36,16 +36,13 @@ import socket
 import sys
 import time
 import traceback
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
-if TYPE_CHECKING:
-    from idmqa.settings import Settings
+from idmqa.api.server import grace_period, serve
+from idmqa.settings import Settings
 
 log = logging.getLogger("idmqa.workers")
 
-#: Seconds a worker may take to finish its requests after SIGTERM (uvicorn's graceful
-#: shutdown is 10 s) before it is killed.
-STOP_GRACE = 15.0
 #: A worker that dies sooner than this after starting is not restarted (it would crash-loop):
 #: the supervisor stops everything and exits non-zero.
 MIN_UPTIME = 10.0
@@ -76,33 +73,27 @@ def reuseport_socket(host: str, port: int, listen: bool) -> socket.socket:
 
 
 def _serve_forked(
-    app: object, host: str, port: int, serve_options: dict, mask: set[signal.Signals]
+    app: object, settings: Settings, host: str, port: int, mask: set[signal.Signals]
 ) -> int:
-    """The body of a forked worker: listen on its own socket and serve until SIGTERM."""
-    import uvicorn
-
-    # uvicorn handles SIGTERM/SIGINT while it runs, then re-raises the signal it caught once
-    # it has shut down gracefully: that orderly stop exits 0 (the supervisor's handler, which
-    # the fork inherited, would not stop this process). The signals stay blocked until these
-    # handlers are in place.
+    """The body of a forked worker: listen on its own socket and serve until SIGTERM (the
+    drain, then exit 0: :func:`idmqa.api.server.serve`)."""
+    # A stop signal before serving exits at once (the supervisor's handler, which the fork
+    # inherited, would not stop this process). The signals stay blocked until then.
     for signum in _STOP_SIGNALS:
         signal.signal(signum, lambda *_: sys.exit(0))
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    sock = reuseport_socket(host, port, listen=True)
-    uvicorn.Server(uvicorn.Config(app, **serve_options)).run(sockets=[sock])
+    serve(app, settings, sockets=[reuseport_socket(host, port, listen=True)])
     return 0
 
 
 class Supervisor:
     """Starts, watches and stops the worker processes."""
 
-    def __init__(
-        self, app: object, workers: int, host: str, port: int, serve_options: dict
-    ) -> None:
+    def __init__(self, app: object, settings: Settings, workers: int, host: str, port: int) -> None:
         self.app = app
+        self.settings = settings
         self.count = workers
         self.host, self.port = host, port
-        self.options = serve_options
         self.procs: dict[int, float] = {}  # pid → start time
         self.reserved: socket.socket | None = None
         self.stopping = False
@@ -127,7 +118,7 @@ class Supervisor:
             _die_with_parent(parent)
             if self.reserved is not None:
                 self.reserved.close()
-            status = _serve_forked(self.app, self.host, self.port, self.options, mask)
+            status = _serve_forked(self.app, self.settings, self.host, self.port, mask)
         except SystemExit as exc:
             status = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
@@ -204,7 +195,8 @@ class Supervisor:
     def _terminate(self) -> None:
         if not self.stopping:  # each worker gets one SIGTERM; the drain is uvicorn's
             self._stop()
-        deadline = time.monotonic() + STOP_GRACE
+        # Past the workers' own drain and exit, a worker is stuck: it is killed.
+        deadline = time.monotonic() + grace_period(self.settings)
         while self.procs and time.monotonic() < deadline:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -229,9 +221,7 @@ def worker_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"threads": 1})
 
 
-def serve_workers(
-    settings: Settings, workers: int, host: str, port: int, serve_options: dict
-) -> int:
+def serve_workers(settings: Settings, workers: int, host: str, port: int) -> int:
     """Load the app, then run ``workers`` forked server processes on ``host:port``; the exit
     status of the supervisor."""
     from idmqa.api.app import create_app
@@ -240,10 +230,11 @@ def serve_workers(
     configure_server_logging(settings)
     configure_threads(settings)
     app = create_app(settings)
-    supervisor = Supervisor(app, workers, host, port, serve_options)
+    supervisor = Supervisor(app, settings, workers, host, port)
     if not supervisor.reserve():
         return 1
-    # Load before forking: the workers share the loaded pages. A load failure is kept and
-    # reported by /ready (503) in every worker, as with a single process.
+    # Load before forking: the workers share the loaded pages (the index is read into memory
+    # once, then shared copy-on-write). A load failure refuses the start, as with a single
+    # process.
     app.state.holder.load()
     return supervisor.run()

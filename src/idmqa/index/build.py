@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 
 from idmqa import lexicon
-from idmqa.fsutil import sha256_file
+from idmqa.fsutil import file_lock, sha256_file
 from idmqa.index.bilingual import bilingual_table
 from idmqa.index.dense import all_vectors, read_dense
 from idmqa.index.reuse import (
@@ -32,7 +32,9 @@ from idmqa.index.reuse import (
 )
 from idmqa.index.sentences import sentence_spans
 from idmqa.index.store import (
+    BUILD_NAME,
     FORMAT_VERSION,
+    MANIFEST,
     IndexUnavailable,
     check_index,
     current_build,
@@ -50,8 +52,11 @@ from idmqa.schema import Document, Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze
 
-#: Builds kept in ``builds/``: the serving one and one to fall back to.
+#: Complete builds kept in ``builds/``: the serving one and one to fall back to.
 KEEP_BUILDS = 2
+#: A build is written under a hidden name (never a build ``CURRENT`` may name, never counted
+#: as a fallback), and renamed when complete.
+STAGING_PREFIX = ".partial-"
 
 
 def _file_hashes(build_dir: Path) -> dict[str, str]:
@@ -183,9 +188,19 @@ def _publish(index_dir: Path, build_dir: Path) -> None:
     pointer_tmp = index_dir / f".CURRENT.{os.getpid()}"
     pointer_tmp.write_text(build_dir.name + "\n")
     os.replace(pointer_tmp, index_dir / "CURRENT")
-    builds = sorted((index_dir / "builds").iterdir(), key=lambda p: p.stat().st_mtime)
-    for old in builds[:-KEEP_BUILDS]:
-        if old != build_dir:
+    _rotate(index_dir / "builds", build_dir)
+
+
+def _rotate(builds: Path, serving: Path) -> None:
+    """Keep the serving build and the newest other complete build; remove older complete
+    builds and what killed runs left (only one build runs at a time: see ``build_index``)."""
+    complete = sorted(
+        (d for d in builds.iterdir() if BUILD_NAME.fullmatch(d.name) and (d / MANIFEST).is_file()),
+        key=lambda d: d.stat().st_mtime,
+    )
+    kept = {serving, *[d for d in complete if d != serving][-(KEEP_BUILDS - 1) :]}
+    for old in builds.iterdir():
+        if old.is_dir() and not old.is_symlink() and old not in kept:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -242,28 +257,31 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False) ->
     }
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds))
-    # mkdtemp makes it 0700: let a service user other than the builder read it (containers).
-    build_dir.chmod(0o755)
-    try:
-        manifest = _write_build(
-            build_dir,
-            documents,
-            passages,
-            vectors,
-            encoder,
-            settings,
-            people=people,
-            sentence_vectors=sentence_vectors,
-            extra={
-                "incremental": incremental,
-                "sentence_encoder": getattr(encoder, "query_encoder", None),
-            },
-        )
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
-    _publish(settings.index_dir, build_dir)
+    with file_lock(settings.index_dir / ".build.lock"):
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
+        # mkdtemp makes it 0700: let a service user other than the builder read it (containers).
+        staging.chmod(0o755)
+        try:
+            manifest = _write_build(
+                staging,
+                documents,
+                passages,
+                vectors,
+                encoder,
+                settings,
+                people=people,
+                sentence_vectors=sentence_vectors,
+                extra={
+                    "incremental": incremental,
+                    "sentence_encoder": getattr(encoder, "query_encoder", None),
+                },
+            )
+            build_dir = builds / (time.strftime("%Y%m%dT%H%M%S-") + staging.name[-8:])
+            os.rename(staging, build_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _publish(settings.index_dir, build_dir)
     manifest["skipped"] = problems
     manifest["seconds"] = round(time.perf_counter() - started, 1)
     return manifest

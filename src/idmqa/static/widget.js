@@ -3,7 +3,8 @@
  * Options (data-*): api, lang (fr|en), title, greeting, k (1-50), position
  * (bottom-right|bottom-left), accent (CSS colour), mode (widget|page), target (selector).
  * Vanilla JS, no dependencies. Everything lives in an open Shadow DOM; every string from the
- * user or the server is inserted with textContent, never as HTML. */
+ * user or the server is inserted with textContent, never as HTML; every field of an answer
+ * and every option is checked before it is used. */
 (function () {
   "use strict";
   var script = document.currentScript ||
@@ -23,6 +24,8 @@
       busy: "Trop de questions en peu de temps. Réessayez dans {s} s.", busy0: "Trop de questions en peu de temps. Réessayez dans un instant.",
       starting: "Le service démarre ou est indisponible. Réessayez dans un instant.",
       bad: "Question refusée : {d}", error: "Le service a répondu par une erreur (HTTP {s}).",
+      key: "Ce site n’a pas de clé valide pour le service (HTTP {s}).",
+      odd: "Le service a envoyé une réponse illisible. Réessayez plus tard.",
       lines: "lignes {a}–{b}", line: "ligne {a}", speakers: "Intervenants : {n}", source: "source",
       more: "Afficher tout", less: "Réduire", results: "{n} passages", passage: "Passage {n}"
     },
@@ -36,6 +39,8 @@
       busy: "Too many questions at once. Try again in {s} s.", busy0: "Too many questions at once. Try again in a moment.",
       starting: "The service is starting or unavailable. Try again in a moment.",
       bad: "Question refused: {d}", error: "The service answered with an error (HTTP {s}).",
+      key: "This site has no valid key for the service (HTTP {s}).",
+      odd: "The service sent an answer the widget cannot read. Try again later.",
       lines: "lines {a}–{b}", line: "line {a}", speakers: "Speakers: {n}", source: "source",
       more: "Show all", less: "Show less", results: "{n} passages", passage: "Passage {n}"
     }
@@ -59,18 +64,23 @@
     pickLang(document.documentElement.lang) || pickLang(navigator.language) || "en";
   var t = T[lang];
   function fmt(s, o) { return s.replace(/\{(\w)\}/g, function (_, k) { return o[k]; }); }
+  // A server value as text: strings and finite numbers only (an object or a function could
+  // throw, or print its source, when turned into a string).
+  function str(v) { return typeof v === "string" ? v : typeof v === "number" && isFinite(v) ? String(v) : ""; }
+  function own(o, key) { return Object.prototype.hasOwnProperty.call(o, key); }
 
-  var api;
-  try {
-    api = new URL(ds.api || script.src, location.href);
-    if (!/^https?:$/.test(api.protocol)) throw 0;
-    api = ds.api ? api.href.replace(/\/+$/, "") : api.origin;
-  } catch (e) { api = location.origin; }
+  // The API: data-api if it is an http(s) URL, else the origin widget.js came from.
+  function httpUrl(v) {
+    try { var u = new URL(v, location.href); return /^https?:$/.test(u.protocol) ? u : null; } catch (e) { return null; }
+  }
+  var fromData = ds.api && httpUrl(ds.api), fromScript = httpUrl(script.src);
+  var api = fromData ? fromData.href.replace(/\/+$/, "") : fromScript ? fromScript.origin : location.origin;
   var k = Math.min(50, Math.max(1, parseInt(ds.k, 10) || (page ? 10 : 5)));
   var left = ds.position === "bottom-left";
 
   // Stable element name, so generic host selectors (div, section…) never match the host.
-  var host = ds.target && document.querySelector(ds.target);
+  var host = null;
+  try { host = ds.target ? document.querySelector(ds.target) : null; } catch (e) { /* not a selector */ }
   if (!host) { host = document.createElement("idmqa-widget"); document.body.appendChild(host); }
   var root = host.attachShadow({ mode: "open" });
 
@@ -142,7 +152,12 @@
     return c.map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
       .reduce(function (s, v, i) { return s + v * [0.2126, 0.7152, 0.0722][i]; }, 0);
   }
-  if (ds.accent && window.CSS && CSS.supports && CSS.supports("color", ds.accent)) host.style.setProperty("--idmqa-accent", ds.accent);
+  // Only a plain colour: a hex code, a name, or rgb()/hsl() of numbers. CSS.supports alone
+  // accepts var(--x, url(…)), which would make the browser fetch that URL.
+  var COLOUR = /^(#[0-9a-f]{3,8}|[a-z]{3,30}|(rgba?|hsla?)\([0-9.,%\s\/+-]{1,60}\))$/i;
+  if (ds.accent && COLOUR.test(ds.accent.trim()) && window.CSS && CSS.supports && CSS.supports("color", ds.accent)) {
+    host.style.setProperty("--idmqa-accent", ds.accent.trim());
+  }
   function applyContrast() {
     var c = rgb(getComputedStyle(host).getPropertyValue("--idmqa-accent").trim() || "#0033a0");
     if (!c) return;
@@ -229,32 +244,40 @@
     return p;
   }
 
+  function lineNumber(v) { return typeof v === "number" && isFinite(v) && v >= 0 ? Math.floor(v) : null; }
+
+  // A card per passage; a passage without an id or a text is not one (null).
   function card(ps, n) {
+    if (!ps || typeof ps !== "object") return null;
+    var id = str(ps.id), text = str(ps.text);
+    if (!id || !text) return null;
     var c = attrs(el("article", "c"), {
-      "data-testid": "idmqa-passage", "data-passage-id": String(ps.id), part: "passage",
+      "data-testid": "idmqa-passage", "data-passage-id": id, part: "passage",
       "aria-label": fmt(t.passage, { n: n })
     });
-    var text = String(ps.text == null ? "" : ps.text);
     c.appendChild(highlighted(text, ps.highlights));
-    var ci = ps.citation || {};
+    var ci = ps.citation && typeof ps.citation === "object" ? ps.citation : {};
     var m = attrs(el("p", "m"), { "data-testid": "idmqa-citation", part: "citation" });
-    if (ci.kind && ci.kind !== "paragraph") m.appendChild(el("span", "k", (KINDS[lang][ci.kind] || ci.kind)));
+    var kind = str(ci.kind);
+    if (kind && kind !== "paragraph") m.appendChild(el("span", "k", own(KINDS[lang], kind) ? KINDS[lang][kind] : kind));
     var bits = [];
-    if (ci.section) bits.push(String(ci.section));
-    var ln = ci.lines;
-    if (Array.isArray(ln) && ln.length) {
+    if (str(ci.section)) bits.push(str(ci.section));
+    var ln = Array.isArray(ci.lines) ? ci.lines.map(lineNumber) : [];
+    if (ln[0] != null) {
       bits.push(ln[1] != null && ln[1] !== ln[0] ? fmt(t.lines, { a: ln[0], b: ln[1] }) : fmt(t.line, { a: ln[0] }));
     }
     var names = (Array.isArray(ci.speakers) ? ci.speakers : []).map(function (s) {
-      if (!s || !s.name) return "";
-      var role = s.role && s.role !== "speaker" ? (ROLES[lang][s.role] || String(s.role)) : "";
-      return role ? s.name + " (" + role + ")" : s.name;
+      var name = s && str(s.name);
+      if (!name) return "";
+      var role = str(s.role);
+      role = role && role !== "speaker" && Object.prototype.hasOwnProperty.call(ROLES[lang], role) ? ROLES[lang][role] : "";
+      return role ? name + " (" + role + ")" : name;
     }).filter(Boolean);
     if (names.length) bits.push(fmt(t.speakers, { n: names.join(", ") }));
-    m.appendChild(el("cite", null, ci.title || ci.document || ""));
+    m.appendChild(el("cite", null, str(ci.title) || str(ci.document)));
     m.appendChild(document.createTextNode(bits.length ? " · " + bits.join(" · ") + " · " : " · "));
     var a = el("a", null, t.source);
-    a.href = api + "/passages/" + encodeURIComponent(String(ps.id));
+    a.href = api + "/passages/" + encodeURIComponent(id);
     attrs(a, { target: "_blank", rel: "noopener noreferrer" });
     m.appendChild(a);
     c.appendChild(m);
@@ -295,7 +318,8 @@
     var timer = setTimeout(function () { ctl && ctl.abort(); }, 30000);
     // An ask-only key for a protected server (see README): visible in the page by nature.
     var headers = { "Content-Type": "application/json" };
-    if (ds.apiKey) headers["X-API-Key"] = ds.apiKey;
+    // Header values go out as latin-1: send the key's UTF-8 bytes, which the server compares.
+    if (ds.apiKey) headers["X-API-Key"] = unescape(encodeURIComponent(ds.apiKey));
     fetch(api + "/ask", {
       method: "POST", headers: headers, credentials: "omit",
       body: JSON.stringify({ question: q, k: k }), signal: ctl ? ctl.signal : undefined
@@ -310,11 +334,14 @@
       } else if (r.status === 503) {
         out.push(message("e", t.starting, true));
       } else if (r.status === 422 || r.status === 400) {
-        out.push(message("e", fmt(t.bad, { d: typeof body.detail === "string" ? body.detail : r.status }), true));
+        out.push(message("e", fmt(t.bad, { d: str(body.detail) || r.status }), true));
+      } else if (r.status === 401 || r.status === 403) {
+        out.push(message("e", fmt(t.key, { s: r.status }), true));
       } else if (!r.ok) {
         out.push(message("e", fmt(t.error, { s: r.status }), true));
       } else {
-        var ps = Array.isArray(body.passages) ? body.passages : [];
+        var ps = (Array.isArray(body.passages) ? body.passages : [])
+          .map(function (p, i) { return card(p, i + 1); }).filter(Boolean);
         if (!ps.length) {
           out.push(attrs(message("n", t.none), { "data-testid": "idmqa-no-answer" }));
         } else {
@@ -322,11 +349,14 @@
           // under a notice rather than folded away.
           if (body.answerable === false) out.push(attrs(message("n", t.maybe), { "data-testid": "idmqa-maybe" }));
           if (page) out.push(el("p", "sr", fmt(t.results, { n: ps.length })));
-          ps.forEach(function (p, i) { out.push(card(p, i + 1)); });
+          out = out.concat(ps);
         }
       }
       return out;
-    }, function () { return [message("e", t.down, true)]; }).then(function (out) {
+    }, function () { return [message("e", t.down, true)]; }).catch(function () {
+      // An answer the widget cannot read: say so, never stay "searching".
+      return [message("e", t.odd, true)];
+    }).then(function (out) {
       clearTimeout(timer);
       status.remove();
       out.forEach(function (n) { log.appendChild(n); });
