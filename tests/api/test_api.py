@@ -245,9 +245,11 @@ def test_probes_answer_while_lookups_fill_the_thread_pool(server: str) -> None:
         health = http.get(f"{server}/health", timeout=10)
         answers = [f.result() for f in lookups]
     assert health.status_code == 200
-    assert {a.status_code for a in answers} == {422}
-    details = [a.json()["detail"] for a in answers]
-    assert "ambiguous speaker" in details[0] and "100 characters" in details[1]
+    # The worst allowed lookup is answered either way (a person, or a 422 naming the
+    # candidates); the attack is refused at once.
+    assert {a.status_code for a in answers[::2]} <= {200, 422}
+    assert all(a.status_code == 422 for a in answers[1::2])
+    assert all("100 characters" in a.json()["detail"] for a in answers[1::2])
 
 
 def test_no_redirect_takes_the_host_header(server: str) -> None:
