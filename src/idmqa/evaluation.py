@@ -195,13 +195,16 @@ def load_quotes(path: Path) -> list[QuoteCase]:
 
 def format_confusion(outcomes: list[QuoteOutcome]) -> str:
     """Expected × found verdicts, the attributions, accuracy per category, and the misses."""
-    lines = ["verdicts (rows: expected, columns: found)", _matrix(
-        VERDICTS, [(o.case.expected, o.verdict) for o in outcomes]
-    )]
+    lines = [
+        "verdicts (rows: expected, columns: found)",
+        _matrix(VERDICTS, [(o.case.expected, o.verdict) for o in outcomes]),
+    ]
     named = [o for o in outcomes if o.case.expected_attribution]
-    lines += ["", "attributions (rows: expected, columns: found)", _matrix(
-        ATTRIBUTIONS, [(o.case.expected_attribution, o.attribution) for o in named]
-    )]
+    lines += [
+        "",
+        "attributions (rows: expected, columns: found)",
+        _matrix(ATTRIBUTIONS, [(o.case.expected_attribution, o.attribution) for o in named]),
+    ]
     groups: dict[str, list[QuoteOutcome]] = defaultdict(list)
     for o in outcomes:
         groups[o.case.category].append(o)
@@ -215,7 +218,8 @@ def format_confusion(outcomes: list[QuoteOutcome]) -> str:
     lines.append(f"\nwrong: {len(wrong)}")
     lines += [
         f"- {o.case.id} [{o.case.category}] expected {o.case.expected}, found {o.verdict}"
-        f"{'' if o.attribution is None else f', attribution {o.attribution}'}: {o.case.quote[:80]!r}"
+        + ("" if o.attribution is None else f", attribution {o.attribution}")
+        + f": {o.case.quote[:80]!r}"
         for o in wrong
     ]
     return "\n".join(lines)

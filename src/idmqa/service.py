@@ -20,6 +20,7 @@ from idmqa.index.store import LoadedIndex, load_index
 from idmqa.people.model import People, Person
 from idmqa.retrieval.context import Candidate, PackedContext, Turn, pack, source_line, with_history
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
+from idmqa.retrieval.speakers import find_speakers
 from idmqa.retrieval.verify import QuoteCheck, QuoteVerifier
 from idmqa.schema import Citation, Passage, PassageInContext, Speaker
 from idmqa.settings import Settings
@@ -276,6 +277,11 @@ class QAService:
         if query and query.strip():
             return self._index.people.search(query)
         return sorted(self._index.people, key=lambda p: (-len(p.statements), p.name))
+
+    def find_speakers(self, query: str, limit: int = 10) -> list[Person]:
+        """People matching a name (misspelt too), role, organisation or country, best first
+        (see :mod:`idmqa.retrieval.speakers`)."""
+        return find_speakers(self._index.people, query, limit)
 
     def person(self, ref: str) -> Person | None:
         """A person by id, or by an unambiguous (partial) name; None if unknown."""

@@ -22,12 +22,13 @@ from idmqa.api.schemas import (
 from idmqa.api.shaping import answer_json, passage_in_context_json
 from idmqa.api.state import ServiceDep
 from idmqa.retrieval.search import Filters
-from idmqa.service import InvalidFilter, InvalidQuestion, QAService
+from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService
 
 router = APIRouter()
 
 
-def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
+def checked_filters(service: QAService, given: AskFilters | None) -> Filters | None:
+    """The request's filters checked against the index, or a 422 naming the field."""
     if given is None:
         return None
     try:
@@ -38,14 +39,24 @@ def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
         raise HTTPException(422, str(exc)) from exc
 
 
-def _answer(service: QAService, request: AskRequest, field: str) -> Response:
+def checked_question(service: QAService, question: str, field: str) -> str:
+    """The question ready to search, or a 422 naming ``field``."""
     try:
-        question = service.checked_question(request.question)
+        return service.checked_question(question)
     except InvalidQuestion as exc:
         raise HTTPException(422, f"{field}: {exc}") from exc
-    if request.k is not None and request.k > service.settings.max_k:
+
+
+def checked_k(service: QAService, k: int | None) -> None:
+    """A 422 for a ``k`` above the configured maximum (the schema allows the default's)."""
+    if k is not None and k > service.settings.max_k:
         raise HTTPException(422, f"k: at most {service.settings.max_k} (IDMQA_MAX_K)")
-    result = service.ask(question, request.k, _filters(service, request.filters))
+
+
+def _answer(service: QAService, request: AskRequest, field: str) -> Response:
+    question = checked_question(service, request.question, field)
+    checked_k(service, request.k)
+    result = service.ask(question, request.k, checked_filters(service, request.filters))
     # Serialised once, without validating into response models (see idmqa.api.shaping).
     return JSONBytes(
         answer_json(service, result),
@@ -81,12 +92,24 @@ def ask_get(
     response_model=PassageDetail,
     responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
-def get_passage(passage_id: str, service: ServiceDep) -> Response:
-    """One passage by id, with the ids of the passages before and after it."""
-    found = service.passage(passage_id)
+def get_passage(
+    passage_id: str,
+    service: ServiceDep,
+    around: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_AROUND,
+            description="Also return this many passages before and after it (`before`, `after`)",
+        ),
+    ] = None,
+) -> Response:
+    """One passage by id, with the ids of the passages before and after it; with
+    ``around=n``, those n passages on each side too."""
+    found = service.passage(passage_id, around or 0)
     if found is None:
         raise HTTPException(404, f"no passage with id {passage_id!r}")
-    return JSONBytes(passage_in_context_json(service, found))
+    return JSONBytes(passage_in_context_json(service, found, around is not None))
 
 
 @router.get("/health")

@@ -103,6 +103,15 @@ class AskResponse(BaseModel):
     took_ms: float
 
 
+class NearbyPassage(BaseModel):
+    """A passage near the one asked for, with its citation."""
+
+    id: str
+    text: str
+    tokens: int
+    citation: CitationOut
+
+
 class PassageDetail(BaseModel):
     """One passage with its neighbours in document order."""
 
@@ -112,6 +121,12 @@ class PassageDetail(BaseModel):
     citation: CitationOut
     previous: str | None
     next: str | None
+    before: list[NearbyPassage] | None = Field(
+        None, description="With ?around=n: the (up to) n passages before it, in document order"
+    )
+    after: list[NearbyPassage] | None = Field(
+        None, description="With ?around=n: the (up to) n passages after it, in document order"
+    )
 
 
 class Problem(BaseModel):

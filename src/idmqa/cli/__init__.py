@@ -1,4 +1,4 @@
-"""The ``idmqa`` command: index, serve, ask, eval, speakers."""
+"""The ``idmqa`` command: index, serve, ask, eval, speakers, mcp, verify-eval."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from idmqa.cli.commands import cmd_ask, cmd_eval, cmd_index, cmd_serve, cmd_speakers
+from idmqa.cli.llm import cmd_mcp, cmd_verify_eval
 from idmqa.runtime import configure_logging
 
 
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     spk = sub.add_parser("speakers", help="list the people, or one person's statements")
     spk.add_argument("name", nargs="*", help="a person id or (part of) a name")
+    sub.add_parser("mcp", help="serve the MCP tools on stdio (for desktop agents)")
+    ver = sub.add_parser("verify-eval", help="quote verification: confusion table on a JSONL set")
+    ver.add_argument("file")
     return parser
 
 
@@ -48,6 +52,8 @@ COMMANDS = {
     "ask": cmd_ask,
     "eval": cmd_eval,
     "speakers": cmd_speakers,
+    "mcp": cmd_mcp,
+    "verify-eval": cmd_verify_eval,
 }
 
 

@@ -27,6 +27,8 @@ TRIM_MARK = " […]"
 SEPARATOR = "\n\n"
 #: Earlier user turns of a conversation searched with a follow-up question.
 HISTORY_TURNS = 2
+#: Longest section title in a source line (the citation has the whole section path).
+SOURCE_SECTION_CHARS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ def with_history(question: str, history: Sequence[Turn], fits: Callable[[str], b
 def source_line(citation: Citation, short_title: str) -> str:
     """``IDM n° 28 (2018) — Partenariats régionaux, lines 404–404 — William Lacy Swing``."""
     section = citation.section.rsplit(" › ", 1)[-1]
+    if len(section) > SOURCE_SECTION_CHARS:
+        section = section[:SOURCE_SECTION_CHARS].rsplit(" ", 1)[0] + "…"
     where = f"{short_title} — {section}" if section else short_title
     kind = "" if citation.kind == "paragraph" else f" ({citation.kind})"
     line = f"{where}, lines {citation.lines[0]}–{citation.lines[1]}{kind}"

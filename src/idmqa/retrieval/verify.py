@@ -25,6 +25,7 @@ statements run from "M. X a déclaré…" to the next speaker).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -70,7 +71,7 @@ _NOT_IN_WORDS = str.maketrans("", "", SUPERSCRIPT_DIGITS + "_")
 #: Where a clause ends inside a sentence: punctuation, spaced dashes, quotation marks, and
 #: the "que" of reported speech ("Elle a souligné que New York est fière…").
 _CLAUSE_END_RE = re.compile(r"[,;:()«»“”\"]|\s[–—-]\s|\bque\s|\bqu['’]", re.IGNORECASE)
-_CLAUSE_TRIM = " ,;:()«»“”\"–—-\n"
+_CLAUSE_TRIM = ' ,;:()«»“”"–—-\n'
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,9 +276,9 @@ class QuoteVerifier:
         if not out:
             return out, 0.0
         same = fold(out[0].passage.text[out[0].start : out[0].end])[0]
-        others = [
-            m.meaning for m in out[1:] if fold(m.passage.text[m.start : m.end])[0] != same
-        ][:_MARGIN_OVER]
+        others = [m.meaning for m in out[1:] if fold(m.passage.text[m.start : m.end])[0] != same][
+            :_MARGIN_OVER
+        ]
         return out, out[0].meaning - (float(np.mean(others)) if others else 0.0)
 
     def _nearest_runs(self, vector: np.ndarray) -> list[tuple[int, int, int]]:
@@ -304,7 +305,12 @@ class QuoteVerifier:
     ) -> QuoteMatch:
         passage = self.passages[index]
         return QuoteMatch(
-            passage, start, end, round(similarity, 4), round(meaning, 4), self.credited(passage, start)
+            passage,
+            start,
+            end,
+            round(similarity, 4),
+            round(meaning, 4),
+            self.credited(passage, start),
         )
 
     # ------------------------------------------------------------------ who said it
@@ -377,12 +383,12 @@ def _clause_runs(text: str, start: int, end: int, length: int) -> list[tuple[int
     cuts.update(m.end() for m in _CLAUSE_END_RE.finditer(text, start, end))
     bounds = sorted(cuts)
     clauses = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         stripped = text[a:b].strip(_CLAUSE_TRIM)
         if stripped:
             at = text.index(stripped, a)
             clauses.append((at, at + len(stripped)))
-    runs = {(clauses[i][0], clauses[j][1]) for i in range(len(clauses)) for j in range(i, len(clauses))}
+    runs = {(a[0], b[1]) for i, a in enumerate(clauses) for b in clauses[i:]}
     runs.add((start, end))
     target = _FRENCH_LENGTH * length + 1
     return sorted(runs, key=lambda r: abs(math.log((r[1] - r[0] + 1) / target)))[:_CLAUSE_RUNS]
