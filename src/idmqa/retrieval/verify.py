@@ -132,7 +132,10 @@ def fold(text: str) -> tuple[str, list[int]]:
         base = [c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)]
         out.append((base[0] if base else char).casefold()[:1])
         origin.append(i)
-    return "".join(out).rstrip(), origin
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    return "".join(out), origin
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
