@@ -16,7 +16,7 @@ from idmqa.api.fastjson import JSONBytes
 from idmqa.api.guard import PASSAGES_HEADER
 from idmqa.api.routes import checked_filters, checked_k, checked_question
 from idmqa.api.schemas import (
-    GUARDED_RESPONSES,
+    JSON_BODY_RESPONSES,
     MAX_K,
     MAX_QUESTION_CHARS,
     AskFilters,
@@ -240,7 +240,7 @@ def turns(history: list[Message] | None) -> tuple[Turn, ...]:
 # ---------------------------------------------------------------------- routes
 
 
-@router.post("/context", response_model=ContextResponse, responses=GUARDED_RESPONSES)
+@router.post("/context", response_model=ContextResponse, responses=JSON_BODY_RESPONSES)
 def post_context(body: ContextRequest, service: ServiceDep) -> Response:
     """The best passages for a question, cited, in report order, packed within `max_tokens`
     tokens of `encoding` — ready to paste into an LLM prompt."""
@@ -259,7 +259,7 @@ def post_context(body: ContextRequest, service: ServiceDep) -> Response:
     )
 
 
-@router.post("/verify", response_model=VerifyResponse, responses=GUARDED_RESPONSES)
+@router.post("/verify", response_model=VerifyResponse, responses=JSON_BODY_RESPONSES)
 def post_verify(body: VerifyRequest, service: ServiceDep) -> Response:
     """Check a quote (French or English) against the report: where it says it, how
     faithfully (verbatim, close, paraphrase, not_found) and whom it credits."""

@@ -11,6 +11,7 @@ from idmqa.api.fastjson import JSONBytes
 from idmqa.api.guard import PASSAGES_HEADER
 from idmqa.api.schemas import (
     GUARDED_RESPONSES,
+    JSON_BODY_RESPONSES,
     MAX_K,
     MAX_QUESTION_CHARS,
     AskFilters,
@@ -67,10 +68,7 @@ def _answer(service: QAService, request: AskRequest, field: str) -> Response:
 @router.post(
     "/ask",
     response_model=AskResponse,
-    responses={
-        **GUARDED_RESPONSES,
-        400: {"model": Problem, "description": "Body is not JSON in UTF-8"},
-    },
+    responses=JSON_BODY_RESPONSES,
 )
 def ask(body: AskRequest, service: ServiceDep) -> Response:
     """Best passages for a question, with citations."""

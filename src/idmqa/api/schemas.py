@@ -164,3 +164,9 @@ GUARDED_RESPONSES: dict[int | str, dict] = {
     },
     503: {"model": Problem, "description": "Index and model still loading, or failed to load"},
 }
+
+#: And on routes that take a JSON body.
+JSON_BODY_RESPONSES: dict[int | str, dict] = {
+    **GUARDED_RESPONSES,
+    400: {"model": Problem, "description": "Body is not JSON in UTF-8"},
+}
