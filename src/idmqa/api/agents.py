@@ -94,10 +94,11 @@ class Tools:
         """Read one passage of the report by id, with `around` passages before and after it
         (in `before` and `after`, document order): use it to see the context of a passage
         another tool returned, e.g. who was speaking before a quoted statement."""
-        found = self.service.passage(id, around)
+        service = self.service
+        found = service.passage(id, around)
         if found is None:
             raise ToolError(f"no passage with id {id!r}; ids come from ask or speaker_statements")
-        return passage_in_context_json(self.service, found, surrounding=True)
+        return passage_in_context_json(service, found, surrounding=True)
 
     def find_speaker(
         self,
