@@ -60,6 +60,9 @@ with TestClient(create_app(settings)) as client:
         client.get(f"/passages/{{first}}").status_code,
         client.get("/speakers", params={{"q": "arbour"}}).status_code,
         client.get("/speakers/louise-arbour").status_code,
+        client.post("/context", json={{"question": "Qui a financé le dialogue ?",
+                                       "max_tokens": 500}}).status_code,
+        client.post("/verify", json={{"quote": "Migration is a common good."}}).status_code,
     ]
 print(json.dumps({{"statuses": statuses, "modules": sorted(sys.modules)}}))
 """
@@ -70,12 +73,13 @@ def _is_under(module: str, prefix: str) -> bool:
 
 
 def test_serving_imports_nothing_of_building(settings: Settings, manifest: dict) -> None:
-    """A fresh process serving /ask, /passages and /speakers loads no build-time module."""
+    """A fresh process serving /ask, /passages, /speakers, /context and /verify loads no
+    build-time module."""
     code = _SERVE.format(index_dir=str(settings.index_dir))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["statuses"] == [200, 200, 200, 200]
+    assert report["statuses"] == [200] * 6
     loaded = report["modules"]
     assert "idmqa.service" in loaded and "onnxruntime" in loaded  # it really served
     build = [m for m in loaded if any(_is_under(m, p) for p in BUILD_ONLY)]

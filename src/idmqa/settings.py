@@ -208,6 +208,22 @@ class Settings(BaseSettings):
         "cache for every process of the machine, but a file changed in place then changes "
         "answers or crashes the server; only for storage nothing writes to",
     )
+    quote_close_similarity: float = Field(
+        0.8,
+        description="POST /verify: fuzzy alignment (0–1) of its words from which a quote that "
+        "is not verbatim is close (a word or a number changed)",
+    )
+    quote_paraphrase_cosine: float = Field(
+        0.9,
+        description="POST /verify: cosine of the quote with a run of clauses of the report from "
+        "which it may be a paraphrase (other words, or another language)…",
+    )
+    quote_paraphrase_margin: float = Field(
+        0.04,
+        description="…if that cosine also beats the next passages' best by this much (any two "
+        "sentences about migration have a cosine near 0.9; a translation stands out)",
+    )
+    max_quote_chars: int = Field(2000, description="Longest accepted quote, in characters")
 
     @field_validator("rate_limit", "public_rate_limit", "key_rate_limit", "auth_failure_limit")
     @classmethod

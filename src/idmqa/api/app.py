@@ -14,7 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from idmqa import __version__
+from idmqa.api.agents import mount_mcp
 from idmqa.api.guard import GuardMiddleware, InFlight
+from idmqa.api.llm import router as llm_router
 from idmqa.api.people import router as people_router
 from idmqa.api.routes import FilterProblem, filter_problem, router
 from idmqa.api.state import ServiceHolder
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not (settings.api_key_list or settings.public_key_map):
             log.warning("IDMQA_API_KEYS is empty: the API is open to anyone who can reach it")
         app.state.holder.start()
-        yield
+        async with app.state.mcp.run():
+            yield
 
     app = FastAPI(
         title="idmqa",
@@ -89,7 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(FilterProblem, filter_problem)
     app.include_router(router)
     app.include_router(people_router)
+    app.include_router(llm_router)
     app.include_router(web_router)
+    app.state.mcp = mount_mcp(app, lambda: app.state.holder.service)
     app.add_middleware(GuardMiddleware, settings=settings, in_flight=app.state.in_flight)
     # Added last, so outermost: 401/413/429 answers carry CORS headers too, and the widget can
     # tell "rate-limited" from "unreachable".
@@ -98,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "X-API-Key", "Authorization"],
+        allow_headers=["Content-Type", "X-API-Key", "Authorization", "Mcp-Protocol-Version"],
         expose_headers=["Retry-After"],
         max_age=600,
     )

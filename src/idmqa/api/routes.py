@@ -12,6 +12,7 @@ from idmqa.api.fastjson import JSONBytes
 from idmqa.api.guard import PASSAGES_HEADER
 from idmqa.api.schemas import (
     GUARDED_RESPONSES,
+    JSON_BODY_RESPONSES,
     MAX_ID_CHARS,
     MAX_K,
     MAX_QUESTION_CHARS,
@@ -24,7 +25,7 @@ from idmqa.api.schemas import (
 from idmqa.api.shaping import answer_json, passage_in_context_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.retrieval.search import Filters
-from idmqa.service import InvalidFilter, InvalidQuestion, QAService
+from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ def filter_problem(_request: Request, exc: FilterProblem) -> JSONResponse:
     return JSONResponse(exc.body, status_code=422)
 
 
-def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
+def checked_filters(service: QAService, given: AskFilters | None) -> Filters | None:
+    """The request's filters checked against the index, or a 422 naming the field."""
     if given is None:
         return None
     try:
@@ -60,14 +62,24 @@ def _filters(service: QAService, given: AskFilters | None) -> Filters | None:
         raise FilterProblem(exc) from exc
 
 
-def _answer(service: QAService, request: AskRequest, field: str) -> Response:
+def checked_question(service: QAService, question: str, field: str) -> str:
+    """The question ready to search, or a 422 naming ``field``."""
     try:
-        question = service.checked_question(request.question)
+        return service.checked_question(question)
     except InvalidQuestion as exc:
         raise HTTPException(422, f"{field}: {exc}") from exc
-    if request.k is not None and request.k > service.settings.max_k:
+
+
+def checked_k(service: QAService, k: int | None) -> None:
+    """A 422 for a ``k`` above the configured maximum (the schema allows the default's)."""
+    if k is not None and k > service.settings.max_k:
         raise HTTPException(422, f"k: at most {service.settings.max_k} (IDMQA_MAX_K)")
-    result = service.ask(question, request.k, _filters(service, request.filters))
+
+
+def _answer(service: QAService, request: AskRequest, field: str) -> Response:
+    question = checked_question(service, request.question, field)
+    checked_k(service, request.k)
+    result = service.ask(question, request.k, checked_filters(service, request.filters))
     # Serialised once, without validating into response models (see idmqa.api.shaping).
     return JSONBytes(
         answer_json(service, result),
@@ -78,10 +90,7 @@ def _answer(service: QAService, request: AskRequest, field: str) -> Response:
 @router.post(
     "/ask",
     response_model=AskResponse,
-    responses={
-        **GUARDED_RESPONSES,
-        400: {"model": Problem, "description": "Body is not JSON in UTF-8"},
-    },
+    responses=JSON_BODY_RESPONSES,
 )
 def ask(body: AskRequest, service: ServiceDep) -> Response:
     """Best passages for a question, with citations."""
@@ -104,13 +113,23 @@ def ask_get(
     responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
 def get_passage(
-    passage_id: Annotated[str, Path(max_length=MAX_ID_CHARS)], service: ServiceDep
+    passage_id: Annotated[str, Path(max_length=MAX_ID_CHARS)],
+    service: ServiceDep,
+    around: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_AROUND,
+            description="Also return this many passages before and after it (`before`, `after`)",
+        ),
+    ] = None,
 ) -> Response:
-    """One passage by id, with the ids of the passages before and after it."""
-    found = service.passage(passage_id)
+    """One passage by id, with the ids of the passages before and after it; with
+    ``around=n``, those n passages on each side too."""
+    found = service.passage(passage_id, around or 0)
     if found is None:
         raise HTTPException(404, "no passage with this id (ids come from /ask answers)")
-    return JSONBytes(passage_in_context_json(service, found))
+    return JSONBytes(passage_in_context_json(service, found, around is not None))
 
 
 # The probes are coroutines: they run on the event loop, never queued behind the routes that

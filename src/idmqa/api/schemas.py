@@ -140,6 +140,15 @@ class AskResponse(BaseModel):
     took_ms: float
 
 
+class NearbyPassage(BaseModel):
+    """A passage near the one asked for, with its citation."""
+
+    id: str
+    text: str
+    tokens: int
+    citation: CitationOut
+
+
 class PassageDetail(BaseModel):
     """One passage with its neighbours in document order."""
 
@@ -149,6 +158,12 @@ class PassageDetail(BaseModel):
     citation: CitationOut
     previous: str | None
     next: str | None
+    before: list[NearbyPassage] | None = Field(
+        None, description="With ?around=n: the (up to) n passages before it, in document order"
+    )
+    after: list[NearbyPassage] | None = Field(
+        None, description="With ?around=n: the (up to) n passages after it, in document order"
+    )
 
 
 class Problem(BaseModel):
@@ -192,4 +207,10 @@ GUARDED_RESPONSES: dict[int | str, dict] = {
         "model": Problem,
         "description": "Index and model still loading or failed to load, or shutting down",
     },
+}
+
+#: And on routes that take a JSON body.
+JSON_BODY_RESPONSES: dict[int | str, dict] = {
+    **GUARDED_RESPONSES,
+    400: {"model": Problem, "description": "Body is not JSON in UTF-8"},
 }

@@ -62,13 +62,20 @@ def passage_json(service: QAService, passage: Passage) -> dict:
     }
 
 
-def passage_in_context_json(service: QAService, found: PassageInContext) -> dict:
-    """A passage with its neighbours' ids (``PassageDetail``)."""
-    return {
+def passage_in_context_json(
+    service: QAService, found: PassageInContext, surrounding: bool = False
+) -> dict:
+    """A passage with its neighbours' ids (``PassageDetail``); ``surrounding``: with the
+    passages before and after it as well."""
+    shaped = {
         **passage_json(service, found.passage),
         "previous": found.previous,
         "next": found.next,
     }
+    if surrounding:
+        shaped["before"] = [passage_json(service, p) for p in found.before]
+        shaped["after"] = [passage_json(service, p) for p in found.after]
+    return shaped
 
 
 def person_ref_json(person: Person) -> dict:

@@ -1,4 +1,5 @@
-"""The ``idmqa`` command: index, serve, ask, eval, eval-attribution, speakers."""
+"""The ``idmqa`` command: index, serve, ask, eval, eval-attribution, speakers, mcp,
+verify-eval."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from idmqa.cli.commands import (
     cmd_serve,
     cmd_speakers,
 )
+from idmqa.cli.llm import cmd_mcp, cmd_verify_eval
 from idmqa.runtime import configure_logging
 
 
@@ -56,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     attribution.add_argument("--json", help="also write the metrics to this file")
     spk = sub.add_parser("speakers", help="list the people, or one person's statements")
     spk.add_argument("name", nargs="*", help="a person id or (part of) a name")
+    sub.add_parser("mcp", help="serve the MCP tools on stdio (for desktop agents)")
+    ver = sub.add_parser("verify-eval", help="quote verification: confusion table on a JSONL set")
+    ver.add_argument("file")
     return parser
 
 
@@ -66,6 +71,8 @@ COMMANDS = {
     "eval": cmd_eval,
     "eval-attribution": cmd_eval_attribution,
     "speakers": cmd_speakers,
+    "mcp": cmd_mcp,
+    "verify-eval": cmd_verify_eval,
 }
 
 
