@@ -64,6 +64,12 @@ def searcher(settings: Settings, encoder: Encoder, loaded_index: LoadedIndex) ->
 @pytest.fixture(scope="session")
 def server(settings: Settings, manifest: dict) -> Iterator[str]:
     """Base URL of a real idmqa server serving the session's index."""
-    env = {"IDMQA_INDEX_DIR": str(settings.index_dir), "IDMQA_CORPUS_DIR": str(settings.corpus_dir)}
+    # Many modules share it within a minute: no rate limit here (the guard's own tests start
+    # their own servers with limits).
+    env = {
+        "IDMQA_INDEX_DIR": str(settings.index_dir),
+        "IDMQA_CORPUS_DIR": str(settings.corpus_dir),
+        "IDMQA_RATE_LIMIT": "",
+    }
     with running_server(env) as base:
         yield base

@@ -70,7 +70,9 @@ def test_person_lookups_refuse_references_too_long_to_be_names(service, ref: str
 
 def test_person_lookups_at_the_limits_still_work(service) -> None:
     assert service.person("  Louise Arbour  ").id == "louise-arbour"
-    assert service.person("a e i o u s m d") is None  # 8 words: looked up (ambiguous)
+    service.person("a e i o u s m d")  # 8 words: still looked up, not refused
+    with pytest.raises(InvalidReference):
+        service.person("a e i o u s m d n")
     assert [p.id for p in service.speakers("Mme Louise Arbour")] == ["louise-arbour"]
 
 

@@ -168,7 +168,7 @@ def test_verify_quote_says_whom_the_report_credits(mcp_server) -> None:
         ("ask", {"question": "x", "filters": {"speaker": "Nobody Atall"}}, "filters.speaker"),
         ("ask", {"question": "   "}, "question is empty"),
         ("verify_quote", {"quote": "x" * 3000}, "quote is longer than 2000"),
-        ("speaker_statements", {"person": "nobody-atall"}, "no speaker 'nobody-atall'"),
+        ("speaker_statements", {"person": "nobody-atall"}, "unknown speaker"),
     ],
 )
 def test_tool_errors_are_results_a_model_can_read(

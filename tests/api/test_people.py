@@ -90,7 +90,7 @@ def test_agenda_only_speaker(server: str) -> None:
 def test_unknown_speaker_is_a_404(server: str) -> None:
     r = httpx.get(f"{server}/speakers/nobody-at-all", timeout=30)
     assert r.status_code == 404
-    assert "no such speaker" in r.json()["detail"]
+    assert r.json()["detail"].startswith("unknown speaker")
     assert "nobody-at-all" not in r.text  # never echoed (issue 17, attack 9)
 
 

@@ -87,9 +87,10 @@ def test_real_report_passages_fit_the_model(report_text: str, encoder) -> None:
         assert 1 <= first <= last <= len(lines)
 
 
-def test_a_list_stays_with_the_paragraph_that_announces_it() -> None:
-    """A long lead-in ending with a colon joins the list after it; a colon before prose that
-    is not a list keeps the blocks apart unless the lead-in is a short line."""
+def test_a_list_is_embedded_with_the_sentence_that_announces_it() -> None:
+    """A list after a longer paragraph ending with a colon stays its own passage, verbatim,
+    and is embedded with the announcing sentence; a colon before prose that is not a list
+    changes nothing."""
     sec = ("1. GOUVERNANCE",)
     lead = (
         "En 2015, le Conseil a adopté un cadre de gouvernance des migrations, après de longues "
@@ -112,5 +113,8 @@ def test_a_list_stays_with_the_paragraph_that_announces_it() -> None:
         Block("paragraph", after, (11, 11), sec),
     ]
     passages = chunk_document(_doc("x"), blocks, _words, 200)
-    assert [p.lines for p in passages] == [(1, 5), (7, 7), (9, 9), (11, 11)]
-    assert passages[0].text == f"{lead}\n{items}"
+    assert [p.lines for p in passages] == [(1, 1), (3, 5), (7, 7), (9, 9), (11, 11)]
+    assert passages[1].text == items
+    assert embedding_text(passages[1]).endswith(f"{lead}\n{items}")  # one sentence here
+    assert "trois principes" not in embedding_text(passages[2])
+    assert "lead_in" not in passages[3].meta and "lead_in" not in passages[4].meta

@@ -11,7 +11,7 @@ from idmqa.text import detect_language, iter_sentences
 from idmqa.tokens import count_tokens
 
 #: Bump when the chunking changes, so the manifest tells stale indexes apart.
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 #: Blocks that carry no retrievable content of their own.
 SKIPPED_KINDS = frozenset({"heading", "cover"})
@@ -111,14 +111,19 @@ def _is_list(block: Block) -> bool:
     return bool(_LIST_ITEM.match(block.text))
 
 
-def _introduces(block: Block, following: Block) -> bool:
-    """True when ``block`` announces ``following``: a short lead-in line ("On peut entendre
-    par gouvernance mondiale :"), or any paragraph ending with a colon before a list ("…
-    qui comprend trois principes :" and the principles). Apart, the lead-in matches the
-    question and the list holds the answer."""
-    if block.kind not in _MERGEABLE or not block.text.rstrip().endswith(":"):
-        return False
-    return len(block.text.split()) < 2 * FRAGMENT_WORDS or _is_list(following)
+def _announces(block: Block) -> bool:
+    return block.kind in _MERGEABLE and block.text.rstrip().endswith(":")
+
+
+def _introduces(block: Block) -> bool:
+    # "On peut entendre par gouvernance mondiale :" announces the block after it.
+    return _announces(block) and len(block.text.split()) < 2 * FRAGMENT_WORDS
+
+
+def _lead_in(block: Block) -> str:
+    """The last sentence of ``block`` (the one that announces what follows)."""
+    spans = iter_sentences(block.text)
+    return block.text[spans[-1][0] : spans[-1][1]] if spans else block.text
 
 
 def _merge(first: Block, second: Block) -> Block:
@@ -136,19 +141,24 @@ def _merge(first: Block, second: Block) -> Block:
 def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
     """Join runs of title/date/venue fragments, and lead-in lines with what they introduce.
 
-    Alone, such fragments match many questions while answering none.
+    Alone, such fragments match many questions while answering none. A list announced at the
+    end of a longer paragraph ("… qui comprend trois principes :") stays its own passage but
+    carries that sentence as ``meta["lead_in"]``, embedded with it (:func:`embedding_text`):
+    apart, the paragraph matches the question and the list holds the answer; merged, a long
+    paragraph would dilute the list.
     """
     merged: list[Block] = []
     for block in blocks:
         previous = merged[-1] if merged else None
-        joinable = (
+        same = (
             previous is not None
             and previous.section == block.section
             and block.kind in _MERGEABLE
-            and (_introduces(previous, block) or (_is_fragment(previous) and _is_fragment(block)))
         )
-        if joinable:
+        if same and (_introduces(previous) or (_is_fragment(previous) and _is_fragment(block))):
             merged[-1] = _merge(previous, block)
+        elif same and _announces(previous) and _is_list(block):
+            merged.append(replace(block, meta={**block.meta, "lead_in": _lead_in(previous)}))
         else:
             merged.append(block)
     return merged
@@ -183,8 +193,11 @@ def with_context(context: str, text: str) -> str:
 
 
 def embedding_text(passage: Passage) -> str:
-    """What the model embeds and BM25 analyses: the passage with its section context.
+    """What the model embeds and BM25 analyses: the passage with its section context, and a
+    list with the sentence announcing it.
 
     The section gives short or elliptic paragraphs the context a reader has.
     """
-    return with_context(section_context(passage.section), passage.text)
+    lead_in = passage.meta.get("lead_in", "")
+    context = section_context(passage.section)
+    return with_context(context, f"{lead_in}\n{passage.text}" if lead_in else passage.text)
