@@ -40,6 +40,9 @@ def mcp_server(
         "IDMQA_API_KEYS": f"{KEY},{LIMITED_KEY}",
         "IDMQA_RATE_LIMIT": f"{RATE}/minute",
         "IDMQA_WORKERS": "2",
+        # The 401 tests send wrong keys from this same client; the guard's failed-key limit
+        # (tested in test_guard) would then lock every later test out.
+        "IDMQA_AUTH_FAILURE_LIMIT": "",
     }
     command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("w") as out:

@@ -22,7 +22,13 @@ from pydantic import Field
 
 from idmqa import __version__
 from idmqa.api.llm import Message, VerifyResponse, turns, verify_json
-from idmqa.api.people import SpeakerDetail, SpeakerList, SpeakerSummary, get_speaker
+from idmqa.api.people import (
+    SpeakerDetail,
+    SpeakerList,
+    SpeakerSummary,
+    get_speaker,
+    speaker_summary,
+)
 from idmqa.api.schemas import MAX_K, AskFilters, AskResponse, PassageDetail
 from idmqa.api.shaping import answer_json, passage_in_context_json
 from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService
@@ -115,17 +121,7 @@ class Tools:
         a country ("Mexique"). Returns their person ids, roles, countries, workshops and how
         many statements the report credits them with; pass an id to speaker_statements."""
         people = self.service.find_speakers(query)
-        rows = [
-            SpeakerSummary(
-                id=p.id,
-                name=p.name,
-                roles=p.roles,
-                countries=p.countries,
-                workshops=p.workshops,
-                statements=len(p.statements),
-            )
-            for p in people
-        ]
+        rows = [SpeakerSummary(**speaker_summary(p)) for p in people]
         return SpeakerList(count=len(rows), speakers=rows)
 
     def speaker_statements(

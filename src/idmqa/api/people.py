@@ -83,7 +83,7 @@ def _reference(field: str) -> Iterator[None]:
         raise HTTPException(422, f"{field}: {exc}") from exc
 
 
-def _summary(person: Person) -> dict:
+def speaker_summary(person: Person) -> dict:
     return {
         "id": person.id,
         "name": person.name,
@@ -111,7 +111,7 @@ def list_speakers(
     """Everyone the report names, most quoted first; ``q`` finds people by name, role,
     organisation or country, best first, and says whom it may mean when nobody matches."""
     with _reference("q"):
-        rows = [SpeakerSummary(**_summary(p)) for p in service.speakers(q)]
+        rows = [SpeakerSummary(**speaker_summary(p)) for p in service.speakers(q)]
         nearest = service.suggestions(q) if q and q.strip() and not rows else []
     return SpeakerList(
         count=len(rows),
@@ -137,7 +137,7 @@ def get_speaker(
         StatementOut.model_validate(passage_json(service, p)) for p in service.statements(person.id)
     ]
     return SpeakerDetail(
-        **_summary(person),
+        **speaker_summary(person),
         aliases=person.aliases,
         agenda=[
             AgendaOut(

@@ -151,9 +151,7 @@ def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
     for block in blocks:
         previous = merged[-1] if merged else None
         same = (
-            previous is not None
-            and previous.section == block.section
-            and block.kind in _MERGEABLE
+            previous is not None and previous.section == block.section and block.kind in _MERGEABLE
         )
         if same and (_introduces(previous) or (_is_fragment(previous) and _is_fragment(block))):
             merged[-1] = _merge(previous, block)
