@@ -10,13 +10,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
+import pytest
+from tokenizers import Tokenizer
 
 from idmqa.ingest.parse import expand_lines
+from idmqa.model.exported import onnx_dir, read_marker
+from idmqa.model.query import onnx_token_counter
+from idmqa.model.store import model_path
 from idmqa.schema import Block, Passage
+from idmqa.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -133,3 +140,22 @@ def running_server(env: dict[str, str], log: Path | None = None) -> Iterator[str
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def passage_token_counter(
+    settings: Settings, request: pytest.FixtureRequest
+) -> Callable[[str], int]:
+    """Model tokens of a passage as :meth:`idmqa.model.encoder.Encoder.count_tokens` counts
+    them. Until the model was first converted and exported there is no tokenizer file: then
+    the real encoder (which converts and exports it) counts."""
+    model_dir = Path(model_path(settings))
+    marker = read_marker(model_dir)
+    path = onnx_dir(model_dir) / "tokenizer.json"
+    if marker is None or not path.is_file():
+        return request.getfixturevalue("encoder").count_tokens
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(int(marker.get("max_length", 512)))  # as the ONNX runtime
+    # the counter reads only the encoder's tokenizer: the ONNX session is never loaded
+    count = onnx_token_counter(SimpleNamespace(tokenizer=tokenizer))
+    return lambda text: count(settings.passage_prompt + text)

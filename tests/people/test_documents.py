@@ -10,10 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from idmqa.ingest.chunking import chunk_document
-from idmqa.ingest.corpus import load_corpus
+from idmqa.index.build import collect_passages
 from idmqa.ingest.parse import parse_document
-from idmqa.people.build import attribute_passages
 from idmqa.people.model import People
 from idmqa.schema import Block, Passage
 from idmqa.settings import Settings
@@ -22,8 +20,8 @@ from tests.helpers import (
     SECOND_REPORT,
     assert_blocks_verbatim,
     assert_every_line_once,
+    passage_token_counter,
 )
-from tests.people.conftest import passage_token_counter
 
 FIRST = "idm-28-2018-partenariats.fr"
 SECOND = "idm-29-2019-inclusion.fr"
@@ -44,18 +42,10 @@ def two_reports(
     for path in (REPORT, SECOND_REPORT):
         for suffix in (".txt", ".json"):
             shutil.copy(path.with_suffix(suffix), corpus)
-    documents, _problems = load_corpus(corpus)
     count = passage_token_counter(settings, request)
-    parsed, passages = [], []
-    for doc in documents:
-        blocks = parse_document(doc.text)
-        parsed.append((doc, blocks))
-        passages.extend(
-            chunk_document(
-                doc, blocks, count, settings.max_chunk_tokens, settings.chunk_overlap_sentences
-            )
-        )
-    return attribute_passages(parsed, passages)
+    two = settings.model_copy(update={"corpus_dir": corpus})
+    _, passages, _, people = collect_passages(two, count)
+    return people, passages
 
 
 @pytest.fixture(scope="module")

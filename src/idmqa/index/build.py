@@ -40,7 +40,12 @@ from idmqa.index.store import (
     current_build,
     passage_from_json,
 )
-from idmqa.ingest.chunking import CHUNKER_VERSION, chunk_document, embedding_text
+from idmqa.ingest.chunking import (
+    CHUNKER_VERSION,
+    TokenCounter,
+    chunk_document,
+    embedding_text,
+)
 from idmqa.ingest.corpus import corpus_fingerprint, load_corpus
 from idmqa.ingest.dedup import duplicate_groups
 from idmqa.ingest.parse import parse_document
@@ -79,9 +84,10 @@ def _document_info(doc: Document) -> dict:
 
 
 def collect_passages(
-    settings: Settings, encoder: Encoder
+    settings: Settings, count_tokens: TokenCounter
 ) -> tuple[list[Document], list[Passage], list[str], People]:
-    """Parse and chunk every corpus document; also return messages about skipped files.
+    """Parse and chunk every corpus document (``count_tokens``: model tokens of a passage);
+    also return messages about skipped files.
 
     Passages come back with their ``speakers``, and the people of the corpus with them.
     """
@@ -99,7 +105,7 @@ def collect_passages(
             chunk_document(
                 doc,
                 blocks,
-                encoder.count_tokens,
+                count_tokens,
                 settings.max_chunk_tokens,
                 settings.chunk_overlap_sentences,
             )
@@ -235,7 +241,7 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False) ->
     so only new or changed documents are embedded; ``incremental`` in the manifest counts both.
     """
     started = time.perf_counter()
-    documents, passages, problems, people = collect_passages(settings, encoder)
+    documents, passages, problems, people = collect_passages(settings, encoder.count_tokens)
     try:
         before = previous_manifest(current_build(settings.index_dir))
     except IndexUnavailable:
