@@ -177,13 +177,18 @@ class QAService:
     @cached_property
     def _verifier(self) -> QuoteVerifier:
         index = self._index
-        return QuoteVerifier(index.passages, index.sentences, index.people, self.settings)
+        return QuoteVerifier(
+            index.passages, index.sentences, index.people, self.settings, self._lookup
+        )
 
     def verify(self, quote: str, speaker: str | None = None) -> QuoteCheck:
         """Where the report says ``quote`` (French or English), how faithfully, and — given a
         ``speaker`` — whether the report credits them (see :mod:`idmqa.retrieval.verify`).
-        Raises :class:`InvalidQuestion` for an empty, overlong or malformed quote."""
+        Raises :class:`InvalidQuestion` for an empty, overlong or malformed quote, and
+        :class:`InvalidReference` for a speaker too long to look up."""
         quote = check_question(quote, self.settings.max_quote_chars, "quote")
+        if speaker is not None:
+            speaker = check_person_ref(speaker)
         return self._verifier.check(quote, self.encoder.encode_queries, speaker)
 
     def checked_question(self, question: str) -> str:

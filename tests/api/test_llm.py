@@ -106,7 +106,13 @@ def test_verify_verbatim_and_not_found(server: str) -> None:
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"quote": "   "}, "quote"), ({"quote": "x" * 2001}, "quote"), ({"speaker": "x"}, "quote")],
+    [
+        ({"quote": "   "}, "quote"),
+        ({"quote": "x" * 2001}, "quote"),
+        ({"speaker": "x"}, "quote"),
+        ({"quote": "La migration est un bien commun.", "speaker": "a b c d e f g h i"}, "speaker"),
+        ({"quote": "La migration est un bien commun.", "speaker": "x" * 101}, "speaker"),
+    ],
 )
 def test_bad_quotes_name_the_field(server: str, body: dict, field: str) -> None:
     r = _post(server, "/verify", body)

@@ -6,7 +6,7 @@ import pytest
 
 from idmqa.evaluation import QuoteOutcome, load_quotes
 from idmqa.retrieval.verify import fold, pieces
-from idmqa.service import InvalidQuestion, QAService
+from idmqa.service import InvalidQuestion, InvalidReference, QAService
 from tests.helpers import ROOT
 
 SWING, ARBOUR = "william-lacy-swing", "louise-arbour"
@@ -115,6 +115,9 @@ def test_bad_quotes_are_refused(service: QAService) -> None:
         service.verify("   ")
     with pytest.raises(InvalidQuestion, match="quote is longer"):
         service.verify("x" * (service.settings.max_quote_chars + 1))
+    # the speaker is a person reference like any other: bounded before it is looked up
+    with pytest.raises(InvalidReference, match="8 words"):
+        service.verify("La migration est un bien commun.", speaker="a b c d e f g h i")
 
 
 def test_the_quote_set_keeps_its_measured_accuracy(service: QAService) -> None:

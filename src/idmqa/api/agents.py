@@ -29,9 +29,15 @@ from idmqa.api.people import (
     get_speaker,
     speaker_summary,
 )
-from idmqa.api.schemas import MAX_K, AskFilters, AskResponse, PassageDetail
+from idmqa.api.schemas import MAX_K, MAX_NAME_CHARS, AskFilters, AskResponse, PassageDetail
 from idmqa.api.shaping import answer_json, passage_in_context_json
-from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService
+from idmqa.service import (
+    MAX_AROUND,
+    InvalidFilter,
+    InvalidQuestion,
+    InvalidReference,
+    QAService,
+)
 
 #: Where the MCP endpoint is mounted.
 MCP_PATH = "/mcp"
@@ -111,8 +117,9 @@ class Tools:
         query: Annotated[
             str,
             Field(
-                max_length=200,
-                description="A name (misspellings are fine), a role, an organisation or a country",
+                max_length=MAX_NAME_CHARS,
+                description="A name (misspellings are fine), a role, an organisation or a "
+                "country; at most 8 words",
             ),
         ],
     ) -> SpeakerList:
@@ -120,7 +127,10 @@ class Tools:
         (even misspelt), a role ("maire", "Director General"), an organisation ("UNICEF") or
         a country ("Mexique"). Returns their person ids, roles, countries, workshops and how
         many statements the report credits them with; pass an id to speaker_statements."""
-        people = self.service.find_speakers(query)
+        try:
+            people = self.service.find_speakers(query)
+        except InvalidReference as exc:
+            raise ToolError(str(exc)) from exc
         rows = [SpeakerSummary(**speaker_summary(p)) for p in people]
         return SpeakerList(count=len(rows), speakers=rows)
 
@@ -155,7 +165,7 @@ class Tools:
         service = self.service
         try:
             return verify_json(service, service.verify(quote, speaker))
-        except InvalidQuestion as exc:
+        except (InvalidQuestion, InvalidReference) as exc:
             raise ToolError(str(exc)) from exc
 
 

@@ -18,6 +18,7 @@ from idmqa.api.routes import checked_filters, checked_k, checked_question
 from idmqa.api.schemas import (
     JSON_BODY_RESPONSES,
     MAX_K,
+    MAX_NAME_CHARS,
     MAX_QUESTION_CHARS,
     AskFilters,
     CitationOut,
@@ -27,7 +28,7 @@ from idmqa.api.shaping import citation_json
 from idmqa.api.state import ServiceDep
 from idmqa.retrieval.context import PackedContext, Turn
 from idmqa.retrieval.verify import QuoteCheck
-from idmqa.service import InvalidQuestion, QAService
+from idmqa.service import InvalidQuestion, InvalidReference, QAService
 from idmqa.tokens import DEFAULT_ENCODING, EncodingName
 
 router = APIRouter(tags=["llm"])
@@ -117,7 +118,9 @@ class VerifyRequest(BaseModel):
         "default 2000, may lower the limit)",
     )
     speaker: str | None = Field(
-        None, max_length=200, description="Who the quote is credited to: a name or a person id"
+        None,
+        max_length=MAX_NAME_CHARS,
+        description="Who the quote is credited to: a name or a person id (at most 8 words)",
     )
 
 
@@ -267,6 +270,8 @@ def post_verify(body: VerifyRequest, service: ServiceDep) -> Response:
         check = service.verify(body.quote, body.speaker)
     except InvalidQuestion as exc:
         raise HTTPException(422, f"quote: {exc}") from exc
+    except InvalidReference as exc:
+        raise HTTPException(422, f"speaker: {exc}") from exc
     return JSONBytes(
         verify_json(service, check), headers={PASSAGES_HEADER.decode(): str(len(check.matches))}
     )

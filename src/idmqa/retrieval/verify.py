@@ -37,6 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from idmqa.index.sentences import SentenceStore
+from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
 from idmqa.schema import Passage
 from idmqa.settings import Settings
@@ -187,11 +188,13 @@ class QuoteVerifier:
         sentences: SentenceStore,
         people: People,
         settings: Settings,
+        lookup: Lookup,
     ) -> None:
         self.passages = passages
         self.sentences = sentences
         self.people = people
         self.settings = settings
+        self.lookup = lookup  # who a claimed speaker is: the service's own person lookup
         self._words = [_words(p.text) for p in passages]
         self._folded = [fold(p.text) for p in passages]
         self._windows, self._window_sizes, self._window_norms = _sentence_windows(sentences)
@@ -334,8 +337,8 @@ class QuoteVerifier:
     def _attribution(self, claimed: str, result: QuoteCheck) -> Attribution:
         credited = result.credited
         names = " and ".join(self._name(i) for i in credited)
-        resolved = self.people.resolve(claimed)
-        persons: list[Person] = [resolved] if resolved else self.people.candidates(claimed)
+        resolved = self.lookup.resolve(claimed)
+        persons: list[Person] = [resolved] if resolved else self.lookup.candidates(claimed)
         match = next((p for p in persons if p.id in credited), None)
         person = match.id if match else (persons[0].id if len(persons) == 1 else None)
         shown = self._name(person) if person else claimed
