@@ -422,7 +422,7 @@
     if (turn) {
       var wrong = button("t", t.wrong, { "aria-pressed": "false", "data-testid": "idmqa-wrong" });
       var note = attrs(el("span", "nt"), { role: "status" });
-      wrong.addEventListener("click", function () { vote(turn.q, id, "down", [wrong], wrong, note); });
+      wrong.addEventListener("click", function () { vote(turn.q, id, "down", [wrong], wrong, note, "wrong passage"); });
       m.appendChild(wrong); m.appendChild(note);
     }
     return m;
@@ -551,10 +551,10 @@
     row.appendChild(note);
     return row;
   }
-  function vote(question, id, v, group, pressed, note) {
+  function vote(question, id, v, group, pressed, note, why) {
     if (group[0].getAttribute("aria-disabled")) return;
     group.forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
-    call("/feedback", "POST", { question: question, passage_id: id, vote: v }).then(function (x) { return x.r.ok; }, function () { return false; })
+    call("/feedback", "POST", { question: question, passage_id: id, vote: v, comment: why }).then(function (x) { return x.r.ok; }, function () { return false; })
       .then(function (ok) {
         note.textContent = ok ? t.thanks : t.unsent;
         if (ok) pressed.setAttribute("aria-pressed", "true");
