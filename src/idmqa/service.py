@@ -302,6 +302,13 @@ class QAService:
             ),
         )
 
+    def starters(self, language: str) -> list[str]:
+        """Starter questions in an interface language (built with the index), or
+        ``ValueError`` for a language without them."""
+        if language not in self._index.starters:
+            raise ValueError(f"one of {', '.join(sorted(self._index.starters))}")
+        return self._index.starters[language]
+
     # ------------------------------------------------------------------ people
 
     @property
