@@ -7,6 +7,7 @@ fixtures of the parsed report and its people are in the ``conftest.py`` of their
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -62,7 +63,13 @@ def searcher(settings: Settings, encoder: Encoder, loaded_index: LoadedIndex) ->
 
 
 @pytest.fixture(scope="session")
-def server(settings: Settings, manifest: dict) -> Iterator[str]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session server's writable directory (IDMQA_DATA_DIR: its feedback database)."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings, manifest: dict, data_dir: Path) -> Iterator[str]:
     """Base URL of a real idmqa server serving the session's index."""
     # Many modules share it within a minute: no rate limit here (the guard's own tests start
     # their own servers with limits).
@@ -70,6 +77,7 @@ def server(settings: Settings, manifest: dict) -> Iterator[str]:
         "IDMQA_INDEX_DIR": str(settings.index_dir),
         "IDMQA_CORPUS_DIR": str(settings.corpus_dir),
         "IDMQA_RATE_LIMIT": "",
+        "IDMQA_DATA_DIR": str(data_dir),
     }
     with running_server(env) as base:
         yield base

@@ -20,6 +20,7 @@ ordinals           ordinal words and their number ("second atelier")
 workshop_nouns     nouns of the meetings an agenda schedules ("atelier")
 countries          ISO code, name, other forms (names and adjective)
 organisations      code, acronym, names: the code ties the languages (WHO ↔ OMS)
+starters           kind (``person``, ``topic``), template of a starter question (fr, en, es)
 =================  =============================================================================
 
 Both sides read it: the parser and the attribution at build time, the person lookup at query

@@ -202,6 +202,10 @@ class QAService:
             )
         return question
 
+    def question_language(self, question: str) -> str:
+        """The language a question is read in ("fr", "en"), as ``ask`` reports it."""
+        return self._searcher.reading(question)[0]
+
     def filters(
         self,
         document: str | None = None,
@@ -298,6 +302,13 @@ class QAService:
             ),
         )
 
+    def starters(self, language: str) -> list[str]:
+        """Starter questions in an interface language (built with the index), or
+        ``ValueError`` for a language without them."""
+        if language not in self._index.starters:
+            raise ValueError(f"one of {', '.join(sorted(self._index.starters))}")
+        return self._index.starters[language]
+
     # ------------------------------------------------------------------ people
 
     @property
@@ -353,6 +364,11 @@ class QAService:
     def manifest(self) -> dict:
         """The manifest of the serving index."""
         return self._index.manifest
+
+    @property
+    def build(self) -> str:
+        """The name of the serving index build (what a recorded vote was given on)."""
+        return self._index.path.name
 
     def index_changes(self) -> tuple[list[str], bool]:
         """The files of the serving build changed on disk since they were verified, and

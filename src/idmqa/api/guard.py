@@ -37,8 +37,8 @@ OPEN_PATHS = frozenset(
 #: Citation links: opened by a browser as a plain navigation, which never carries a key, from
 #: any page showing answers (the report's published text, limited per client like the rest).
 LINK_PREFIX = "/passages/"
-#: The only routes a public key (one that sits in a web page) may call.
-PUBLIC_KEY_PATHS = frozenset({"/ask"})
+#: The only routes a public key (one that sits in a web page) may call: what the widget does.
+PUBLIC_KEY_PATHS = frozenset({"/ask", "/feedback", "/starters"})
 
 #: Response header a route sets to log how many passages it returned; never sent out.
 PASSAGES_HEADER = b"x-idmqa-passages"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -21,9 +21,11 @@ from idmqa.api.schemas import (
     AskResponse,
     PassageDetail,
     Problem,
+    Starters,
 )
 from idmqa.api.shaping import answer_json, passage_in_context_json, person_ref_json
 from idmqa.api.state import ServiceDep
+from idmqa.index.starters import LANGUAGES as UI_LANGUAGES
 from idmqa.retrieval.search import Filters
 from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService
 
@@ -130,6 +132,16 @@ def get_passage(
     if found is None:
         raise HTTPException(404, "no passage with this id (ids come from /ask answers)")
     return JSONBytes(passage_in_context_json(service, found, around is not None))
+
+
+@router.get("/starters", response_model=Starters, responses=GUARDED_RESPONSES)
+def starters(
+    service: ServiceDep,
+    lang: Annotated[Literal[UI_LANGUAGES], Query(description="The interface language")] = "fr",
+) -> Starters:
+    """A few questions to start with, built from the report with the index: its most-quoted
+    people and fullest sections, in the interface language."""
+    return Starters(language=lang, starters=service.starters(lang))
 
 
 # The probes are coroutines: they run on the event loop, never queued behind the routes that

@@ -166,6 +166,13 @@ class PassageDetail(BaseModel):
     )
 
 
+class Starters(BaseModel):
+    """Questions a visitor may start with."""
+
+    language: str
+    starters: list[str]
+
+
 class Problem(BaseModel):
     """Error body."""
 

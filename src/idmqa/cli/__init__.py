@@ -1,5 +1,5 @@
 """The ``idmqa`` command: index, serve, ask, eval, eval-attribution, speakers, mcp,
-verify-eval."""
+verify-eval, feedback."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from idmqa.cli.commands import (
     cmd_serve,
     cmd_speakers,
 )
+from idmqa.cli.feedback import add_parser as add_feedback_parser
+from idmqa.cli.feedback import cmd_feedback
 from idmqa.cli.llm import cmd_mcp, cmd_verify_eval
 from idmqa.runtime import configure_logging
 
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("mcp", help="serve the MCP tools on stdio (for desktop agents)")
     ver = sub.add_parser("verify-eval", help="quote verification: confusion table on a JSONL set")
     ver.add_argument("file")
+    add_feedback_parser(sub)
     return parser
 
 
@@ -73,6 +76,7 @@ COMMANDS = {
     "speakers": cmd_speakers,
     "mcp": cmd_mcp,
     "verify-eval": cmd_verify_eval,
+    "feedback": cmd_feedback,
 }
 
 

@@ -31,6 +31,7 @@ from idmqa.index.reuse import (
     previous_manifest,
 )
 from idmqa.index.sentences import sentence_spans
+from idmqa.index.starters import build_starters
 from idmqa.index.store import (
     BUILD_NAME,
     FORMAT_VERSION,
@@ -150,6 +151,10 @@ def _write_build(
     people = people or People([])
     (build_dir / "people.json").write_text(
         json.dumps(people.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    (build_dir / "starters.json").write_text(
+        json.dumps(build_starters(passages, people), ensure_ascii=False, indent=1),
+        encoding="utf-8",
     )
     manifest = {
         "format_version": FORMAT_VERSION,

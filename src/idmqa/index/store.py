@@ -8,6 +8,7 @@ Layout of ``index_dir``::
         passages.jsonl      the passage store, in document order
         dense.faiss         inner-product FAISS index over normalised embeddings
         bm25/               bm25s index over the analysed passage text
+        starters.json       starter questions per interface language (fr, en, es)
 
 Serving imports this module only: building is :mod:`idmqa.index.build`.
 """
@@ -35,7 +36,8 @@ from idmqa.schema import Passage, PassagePerson
 #: Version of the on-disk build; a build of another version is refused with a rebuild message.
 #: 3: passages carry their source ``blocks`` and their ``people`` (role, spans); people.json
 #: gives each document's workshops.
-FORMAT_VERSION = 3
+#: 4: starters.json, the starter questions of each interface language.
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 #: Files every build has, besides its manifest and the files of ``bm25/``.
 REQUIRED_FILES = (
@@ -46,6 +48,7 @@ REQUIRED_FILES = (
     "duplicate_groups.npy",
     "people.json",
     "bilingual.json",
+    "starters.json",
 )
 #: The name of a build directory: what ``idmqa index`` creates, never hidden (a build being
 #: written), never a path.
@@ -79,6 +82,8 @@ class LoadedIndex:
     people: People = field(default_factory=lambda: People([]))  # who said what
     #: English stem → French corpus words (``idmqa.index.bilingual``); empty without one
     bilingual: dict[str, list[str]] = field(default_factory=dict)
+    #: Starter questions by interface language (``idmqa.index.starters``)
+    starters: dict[str, list[str]] = field(default_factory=dict)
     #: The signature of every file as verified, to tell when the disk no longer matches.
     verified: dict[str, Signature] = field(default_factory=dict)
     #: Files served from the disk (memory-mapped) rather than from memory.
@@ -301,6 +306,7 @@ def _read_build(build_dir: Path, manifest: dict, mmap: bool) -> LoadedIndex:
     if len(groups) != len(passages):
         raise IndexUnavailable(f"index {build_dir}: duplicate groups do not match the passages")
     bilingual = json.loads((build_dir / "bilingual.json").read_text(encoding="utf-8"))
+    starters = json.loads((build_dir / "starters.json").read_text(encoding="utf-8"))
     return LoadedIndex(
         manifest,
         passages,
@@ -312,4 +318,5 @@ def _read_build(build_dir: Path, manifest: dict, mmap: bool) -> LoadedIndex:
         build_dir,
         people=people,
         bilingual=bilingual,
+        starters=starters,
     )

@@ -1,0 +1,1 @@
+"""Visitors' votes on answers: stored in SQLite, exported as evaluation candidates."""
