@@ -33,6 +33,20 @@ DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SECOND_REPORT = ROOT / "tests" / "data" / "corpus2" / "idm-29-2019-inclusion.fr.txt"
 #: A few hand-checked (person, statement line) pairs of the report, one unknown to it.
 ATTRIBUTION_SAMPLE = ROOT / "tests" / "data" / "attribution_sample.jsonl"
+#: Debian's Chromium, driven by Playwright in the browser tests (never a downloaded browser).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: How long a browser test waits for an element or a page (a busy machine answers slowly).
+BROWSER_TIMEOUT_MS = 30_000
 
 
 def assert_every_line_once(blocks: Sequence[Block], lines: Sequence[str]) -> None:

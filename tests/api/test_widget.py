@@ -25,21 +25,9 @@ from fastapi.testclient import TestClient
 
 from idmqa.api.app import create_app
 from idmqa.settings import Settings
-from tests.helpers import ROOT, free_port, start_server, wait_ready
+from tests.helpers import BROWSER_TIMEOUT_MS, ROOT, free_port, start_server, wait_ready
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDGET_JS = ROOT / "src" / "idmqa" / "static" / "widget.js"
-TIMEOUT_MS = 30_000
 
 # Aggressive partner styles: inherited properties on body, and rules on the very tags the
 # widget uses. None of them may reach the widget, and the widget must not change them.
@@ -182,34 +170,6 @@ def idmqa(settings: Settings, manifest: dict, partners) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        if os.environ.get("IDMQA_REQUIRE_BROWSER"):
-            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 760})
-    context.set_default_timeout(TIMEOUT_MS)
-    pg = context.new_page()
-    pg.dialogs = []
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    pg.console_errors = []
-    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
-    yield pg
-    context.close()
 
 
 def shadow(page, js: str):
@@ -424,7 +384,7 @@ def test_keyboard_only_and_escape_returns_focus(page, idmqa: str, partners) -> N
 def test_fits_a_phone_width_screen(browser, idmqa: str, partners) -> None:
     partner, _ = partners
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True)
-    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         pg = context.new_page()
         pg.goto(f"{origin(partner)}/")
