@@ -207,7 +207,8 @@ def test_widget_js_is_small_dependency_free_and_cached() -> None:
     assert again.status_code == 304 and not again.content
     assert client.head("/widget.js").headers["content-length"] == str(len(r.content))
     source = r.text
-    assert len(gzip.compress(r.content)) < 10_000
+    # Three languages, a conversation, chips and votes: still one small request.
+    assert len(gzip.compress(r.content)) < 16_000
     # No HTML parsing of data, no imports, nothing fetched but the configured API.
     for banned in (
         "innerHTML",
@@ -304,8 +305,6 @@ def test_partner_page_asks_and_gets_cited_passages(page, idmqa: str, partners) -
     citations = page.get_by_test_id("idmqa-citation")
     assert citations.count() == 3
     first = citations.first.text_content()
-    assert "Dialogue international sur la migration" in first
-    assert "line" in first
     link = citations.first.get_by_role("link")
     href = link.get_attribute("href")
     assert href.startswith(f"{idmqa}/passages/")
@@ -313,6 +312,12 @@ def test_partner_page_asks_and_gets_cited_passages(page, idmqa: str, partners) -
     assert detail.status_code == 200
     assert detail.json()["id"] == passages.first.get_attribute("data-passage-id")
     assert passages.first.text_content().startswith(detail.json()["text"][:40])
+    # A short citation: the short title (the title if there is none) and the last section.
+    cited = detail.json()["citation"]
+    assert (cited.get("short_title") or cited["title"]) in first
+    *parents, last = cited["section"].split(" › ")
+    assert last.lower() in first.lower()
+    assert not [p for p in parents if p in first]
     assert not page.console_errors
 
 
@@ -422,7 +427,9 @@ def test_an_origin_not_listed_is_refused_by_the_browser(page, idmqa: str, partne
     page.get_by_test_id("idmqa-input").fill("MiGOF")
     page.get_by_test_id("idmqa-send").click()
     page.get_by_role("alert").wait_for()
-    assert "unreachable" in page.get_by_role("alert").text_content()
+    # The service answers a request the page may not read: the refusal is the browser's (CORS).
+    refused = page.get_by_role("alert").text_content()
+    assert "CORS" in refused and origin(stranger) in refused
     assert page.get_by_test_id("idmqa-passage").count() == 0
 
 
@@ -496,7 +503,7 @@ def test_server_strings_are_text_and_highlights_bold(page, idmqa: str) -> None:
     assert card.locator("p").first.text_content() == text
     citation = page.get_by_test_id("idmqa-citation").text_content()
     assert "<script>window.__pwned=4</script>Rapport" in citation
-    assert "2 > <em>Fonds</em>" in citation and "lines 10–12" in citation
+    assert "<em>Fonds</em>" in citation and "2 >" not in citation  # the last section
     assert "Speakers: <i>Ana</i> Pérez, B. Li" in citation and "recommendation" in citation
     assert shadow(page, "root.querySelectorAll('img, script, b, i, em').length") == 0
     assert page.evaluate("window.__pwned") is None
