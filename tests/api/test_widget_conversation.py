@@ -192,7 +192,7 @@ def test_a_vote_lands_in_the_database_and_only_on_a_click(page, convo) -> None:
     ids = shown_ids(page)
     page.wait_for_load_state("networkidle")
     assert posted == []  # nothing sent without a click
-    up = page.get_by_role("button", name="Helpful answer")
+    up = page.get_by_role("button", name="Helpful answer", exact=True)
     up.click()
     page.get_by_text("Thanks for your feedback.").wait_for()
     assert up.get_attribute("aria-pressed") == "true"
@@ -224,7 +224,7 @@ def test_the_interface_speaks_spanish(page, convo) -> None:
     offered.first.wait_for()
     assert offered.all_inner_texts() == starters[: offered.count()]
     ask(page, "¿Quién financió el DIM 2018?")
-    assert page.get_by_role("button", name="Respuesta útil").count() == 1
+    assert page.get_by_role("button", name="Respuesta útil", exact=True).count() == 1
     assert "leer en contexto" in page.get_by_test_id("idmqa-citation").first.inner_text()
     page.route(f"{base}/ask", lambda route: route.fulfill(status=503, body="{}"))
     ask(page, "otra pregunta")
