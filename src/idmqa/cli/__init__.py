@@ -38,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("-k", type=int, help="passages to print (default IDMQA_DEFAULT_K)")
     ask.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ask.add_argument(
+        "--after",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help="an earlier question of the conversation (repeatable, oldest first): the question "
+        "is read as its follow-up ('Et M. Lauber ?')",
+    )
     ev = sub.add_parser(
         "eval", help="hit@k, MRR and answerable share on JSONL question sets (and together)"
     )

@@ -119,7 +119,10 @@ def _print_result(service, result, as_json: bool) -> None:
         print(json.dumps(answer_json(service, result), ensure_ascii=False, indent=2))
         return
     tty = sys.stdout.isatty()
-    print(f"[{result.language}] {result.question}  ({result.took_ms} ms)\n")
+    print(f"[{result.language}] {result.question}  ({result.took_ms} ms)")
+    if result.interpreted_as:
+        print(f"interpreted as: {result.interpreted_as}")
+    print()
     for hit in result.hits:
         c = service.citation(hit.passage)
         who = ", ".join(
@@ -135,19 +138,24 @@ def _print_result(service, result, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from idmqa.service import InvalidQuestion, check_question
+    from idmqa.retrieval.conversation import Asked
+    from idmqa.service import InvalidQuestion, check_history, check_question
 
     settings = get_settings()
     try:
         # Refuse a blank or malformed question before paying for loading the model and index;
         # the token limit needs the model's tokenizer, so it is checked once loaded.
         question = check_question(" ".join(args.question), settings.max_question_chars)
+        try:
+            history = check_history([Asked(q) for q in args.after], settings.max_question_chars)
+        except InvalidQuestion as exc:
+            raise InvalidQuestion(f"--after: {exc}") from exc
         service = _open_service(settings)
         question = service.checked_question(question)
     except InvalidQuestion as exc:
         print(f"idmqa ask: {exc}", file=sys.stderr)
         return 2
-    _print_result(service, service.ask(question, args.k), args.json)
+    _print_result(service, service.ask(question, args.k, history=history), args.json)
     return 0
 
 
