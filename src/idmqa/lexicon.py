@@ -34,7 +34,8 @@ contractions       words joined or elided when a rewrite puts them side by side 
 =================  =============================================================================
 
 Both sides read it: the parser and the attribution at build time, the person lookup and the
-reading of follow-up questions (:mod:`idmqa.retrieval.conversation`) at query time. Everything is loaded once per process.
+reading of follow-up questions (:mod:`idmqa.retrieval.conversation`) at query time.
+Everything is loaded once per process.
 """
 
 from __future__ import annotations

@@ -49,7 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser(
         "eval", help="hit@k, MRR and answerable share on JSONL question sets (and together)"
     )
-    ev.add_argument("file", nargs="+", help="question sets; off-topic sets have no gold")
+    ev.add_argument("file", nargs="*", help="question sets; off-topic sets have no gold")
+    ev.add_argument(
+        "--conversations",
+        metavar="FILE",
+        help="also a JSONL set of two-turn conversations: the follow-ups' hit@1, hit@5 and MRR "
+        "searched alone, after their earlier questions concatenated, and with the history",
+    )
     ev.add_argument("--json", help="also write the metrics to this file")
     ev.add_argument(
         "--set",
