@@ -33,7 +33,7 @@ from functools import cache
 
 from idmqa import lexicon
 from idmqa.people.lookup import Lookup, concepts_in
-from idmqa.people.model import CIVILITIES, People, Person, fold
+from idmqa.people.model import CIVILITIES, People, Person, asks_for_person, fold
 from idmqa.schema import Passage
 from idmqa.text import language_votes
 
@@ -65,6 +65,8 @@ class Reading:
     language: str
     person: Person | None = None
     topic: str = ""
+    #: it names or asks for someone (a later "il" is then that person, not the topic)
+    about_person: bool = False
 
     @property
     def rewritten(self) -> bool:
@@ -212,7 +214,9 @@ class Resolver:
                 return read
         named = self.people.detect(question)
         person = named[0] if named else None
-        return Reading(question, (), language, person, self._topic(question, words, person))
+        topic = self._topic(question, words, person)
+        about = bool(named) or asks_for_person(question)
+        return Reading(question, (), language, person, topic, about)
 
     # ------------------------------------------------------------------ elliptic switches
 
@@ -225,30 +229,40 @@ class Resolver:
         rest = _END.sub("", question[opener.end() :]).strip(" ,;:")
         if not rest or words.question.match(rest):
             return None
-        person = self._designated(rest, words) if previous.person else None
+        marker = words.marker.match(rest)
+        person = self._designated(rest, words) if previous.person and not marker else None
         if person is not None:
             text = self._replace_person(previous, person, words)
-            return self._reading(text, "person switch", words, person, previous.topic)
-        marker = words.marker.match(rest)
+            return self._reading(text, "person switch", words, person, previous.topic, True)
         topic = rest[marker.end() :].strip() if marker else rest
         text = self._replace_topic(previous, topic, words)
-        return self._reading(text, "topic switch", words, previous.person, topic)
+        about = previous.about_person
+        return self._reading(text, "topic switch", words, previous.person, topic, about)
 
     def _designated(self, rest: str, words: _Vocabulary) -> Person | None:
-        """The one person ``rest`` designates with nothing else: a name, or countries,
-        organisations and titles the people lookup knows (best match first)."""
-        named = self.people.detect(rest)
-        concepts, left = concepts_in(rest)
+        """The person ``rest`` designates: a name (with nothing else than their organisation
+        or country: "M. Khan de l'UNICEF"), or else the best match of the people lookup for
+        its countries, organisations and titles ("the Swiss one", "la Suisse")."""
         idle = words.function_words | words.fillers | self._civilities
+        query = [w for w in _words(rest) if w not in idle]
+        named = self.people.detect(rest)
         if named:
             names = {t for p in named for alias in p.tokens for t in alias}
-            if all(w in idle or w in names for w in _words(rest)):
-                return named[0]
+            _, left = concepts_in(" ".join(w for w in query if w not in names))
+            if any(w not in idle for w in _words(left)):
+                return None
+            # a shared surname: the lookup weighs the organisation or country given with it
+            best = [p for p, _, _ in self.lookup.scored(" ".join(query)) if p in named]
+            return (best or named)[0]
+        if not concepts_in(rest)[0]:
             return None
-        if not concepts or any(w not in idle for w in _words(left)):
-            return None
-        scored = self.lookup.scored(" ".join(w for w in _words(rest) if w not in words.fillers))
-        return scored[0][0] if scored else None
+        # words that match nobody ("deputy" of a role the report writes in French) are left
+        # out rather than taken to designate nobody
+        for kept in (query, [w for w in query if self.lookup.scored(w)]):
+            scored = self.lookup.scored(" ".join(kept))
+            if scored:
+                return scored[0][0]
+        return None
 
     def _replace_person(self, previous: Reading, person: Person, words: _Vocabulary) -> str:
         assert previous.person is not None
@@ -291,6 +305,8 @@ class Resolver:
             if any(i.start() <= m.start() < i.end() for i in idioms):
                 continue
             ref = words.references[fold(m.group())]
+            if ref.grammar == "inverted" and edits:
+                continue  # "Comment ce mécanisme est-il financé ?": the subject is given
             about = self._referent(ref, question, m, words, previous, candidates)
             if about is None:
                 continue
@@ -317,8 +333,9 @@ class Resolver:
             text = text[:at] + suffix + text[at:]
         text = _tidy(re.sub(r"[ \t]{2,}", " ", text).strip(), words)
         named = self.people.detect(text)
+        about = person is not None or bool(named) or asks_for_person(text)
         person = person or (named[0] if named else None)
-        return self._reading(text, "+".join(dict.fromkeys(rules)), words, person, None)
+        return self._reading(text, "+".join(dict.fromkeys(rules)), words, person, None, about)
 
     def _referent(
         self,
@@ -331,11 +348,15 @@ class Resolver:
     ) -> Person | str | None:
         """Whom or what the reference ``m`` stands for; None when nothing fits."""
         refers = ref.refers
-        if refers == "either":
+        if refers == "owner":
             # a possessive tells nothing of its owner: the person in a question about what
             # someone said ("sa position"), the topic otherwise ("ses composantes")
             said = any(w in _speech_words(words.language) for w in _words(question))
             refers = "person" if (said or not previous.topic) else "topic"
+        elif refers == "either":
+            # "il", "elle": a person after a question about someone, else the topic ("Qu'est-ce
+            # que l'Alliance 8.7 ? Quand a-t-elle été lancée ?")
+            refers = "person" if (previous.about_person or not previous.topic) else "topic"
         if refers == "topic":
             return previous.topic or None
         for person in candidates:
@@ -344,31 +365,52 @@ class Resolver:
         return None
 
     def _reading(
-        self, text: str, rule: str, words: _Vocabulary, person: Person | None, topic: str | None
+        self,
+        text: str,
+        rule: str,
+        words: _Vocabulary,
+        person: Person | None,
+        topic: str | None,
+        about_person: bool,
     ) -> Reading:
         text = _tidy(text, words)
         if topic is None:
             topic = self._topic(text, words, person)
-        return Reading(text, (rule,), words.language, person, topic)
+        return Reading(text, (rule,), words.language, person, topic, about_person)
 
     # ------------------------------------------------------------------ topics
 
     def _topic(self, question: str, words: _Vocabulary, person: Person | None) -> str:
-        """What ``question`` is about: after its first topic marker; else after its person;
-        else without its opening words."""
-        marker = words.marker.search(question)
+        """What ``question`` is about. About someone: after the first topic marker that
+        follows their name ("Qu'a dit X sur la société civile ?"), else after their name and
+        its verb. About something: the noun phrase after the opening words ("What is the
+        capacity-building mechanism?"), else after the first topic marker ("Who spoke about
+        remittances?"), else the question without its opening words."""
         span = _mention(question, person) if person else None
-        if marker is not None:
-            topic = question[marker.end() :]
-        elif span is not None:
+        if span is not None:
+            marker = words.marker.search(question, span[1])
+            if marker is not None:
+                return _bare(question[marker.end() :])
             topic = question[span[1] :]
             skip = words.function_words | _speech_words(words.language)
             while (first := _WORD.match(topic.lstrip())) and fold(first.group()) in skip:
                 topic = topic.lstrip()[first.end() :]
-        else:
-            opening = words.question.match(question)
-            topic = question[opening.end() :] if opening else question
-        return _END.sub("", topic).strip(" ,;:")
+            return _bare(topic)
+        opening = words.question.match(question)
+        rest = question[opening.end() :] if opening else question
+        first = _WORD.search(rest)
+        marker = words.marker.search(rest)
+        if (
+            marker is not None
+            and first is not None
+            and fold(first.group()) not in (words.function_words)
+        ):
+            return _bare(rest[marker.end() :])
+        return _bare(rest)
+
+
+def _bare(topic: str) -> str:
+    return _END.sub("", topic).strip(" ,;:")
 
 
 @cache
@@ -430,13 +472,11 @@ def _possessive(text: str, m: re.Match[str], ref: _Reference, target: str, words
     if noun is None or not _content(noun.group(1), words):
         # "her" before nothing that it could own is an object: "about her"
         return _object(text, m, ref, target, words) if ref.grammar == "possessive" else None
-    if not ref.article:  # English: "his views" → "X's views"
-        return m.start(), m.end(), f"{target}'s", ""
     end = noun.end()
     while (more := _next_word(text, end)) and _content(more.group(1), words):
         end = more.end()
-    phrase = f"{ref.article} {text[noun.start(1) : end]} de {target}"
-    return m.start(), end, phrase, ""
+    owned = words.templates["owner"].format(thing=text[noun.start(1) : end], owner=target)
+    return m.start(), end, f"{ref.article} {owned}", ""
 
 
 def _demonstrative(text: str, m: re.Match[str], ref: _Reference, target: str, w: _Vocabulary):
