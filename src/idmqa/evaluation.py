@@ -150,6 +150,77 @@ def format_misses(outcomes: list[Outcome], k: int = 5) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- conversations
+
+#: How a conversation's follow-up is searched: alone, after its earlier questions pasted before
+#: it (naive concatenation), or read in the conversation (the service's ``history``).
+CONVERSATION_MODES = ("alone", "concatenated", "history")
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A follow-up question (with its gold snippets and follow-up type) and the questions
+    asked before it, oldest first."""
+
+    question: Question
+    history: tuple[str, ...]
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    """Read a JSONL file of ``{"id", "lang", "type", "history": [...], "question", "gold"}``
+    rows (``type``: pronoun, person_switch, topic, topic_switch)."""
+    conversations = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question = Question(
+                str(row.get("id", number)),
+                row["question"],
+                tuple(row["gold"]),
+                row.get("lang", ""),
+                row.get("type", ""),
+            )
+            history = tuple(str(q) for q in row["history"])
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a conversation row ({exc})") from exc
+        if not history or not question.gold:
+            raise ValueError(f"{path}:{number}: a conversation needs a history and gold")
+        conversations.append(Conversation(question, history))
+    return conversations
+
+
+def evaluate_conversations(
+    conversations: Iterable[Conversation], retrieve: Callable[[Conversation], Retrieved]
+) -> list[Outcome]:
+    """Run every conversation's follow-up through ``retrieve``."""
+    outcomes = []
+    for c in conversations:
+        passages, answerable = retrieve(c)
+        first = passages[0] if passages else None
+        outcomes.append(Outcome(c.question, gold_rank(c.question, passages), first, answerable))
+    return outcomes
+
+
+_FOLLOW_UP_COLUMNS = ("hit@1", "hit@5", "mrr@10")
+
+
+def format_conversations(tables: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Follow-up metrics per group (overall, language, follow-up type), one column group per
+    mode (``CONVERSATION_MODES``)."""
+    modes = list(tables)
+    head = "".join(f"{m:^21}" for m in modes)
+    sub = "".join("".join(f"{c:>7}" for c in _FOLLOW_UP_COLUMNS) for _ in modes)
+    lines = [f"{'':<22}{'':>4}{head}", f"{'group':<22}{'n':>4}{sub}"]
+    for name, m in tables[modes[0]].items():
+        cells = "".join(
+            f"{tables[mode][name][c]:>7.3f}" for mode in modes for c in _FOLLOW_UP_COLUMNS
+        )
+        lines.append(f"{name:<22}{m['n']:>4}{cells}")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- who said what
 
 

@@ -21,10 +21,22 @@ workshop_nouns     nouns of the meetings an agenda schedules ("atelier")
 countries          ISO code, name, other forms (names and adjective)
 organisations      code, acronym, names: the code ties the languages (WHO ↔ OMS)
 starters           kind (``person``, ``topic``), template of a starter question (fr, en, es)
+references         follow-up words standing for the previous turn's person or topic ("he",
+                   "its", "-t-il", "ce"), with their gender, grammar and article
+follow_up_openers  phrases opening an elliptic follow-up ("And…", "Et…", "What about…")
+topic_markers      prepositions introducing a question's topic ("about", "sur")
+question_openers   words opening a question before its topic ("What is", "Qu'est-ce que")
+speech_questions   words of a question about what someone said ("say", "position", "dit")
+auxiliaries        auxiliary verbs ("Qu'a-t-il dit" puts the subject after the participle)
+fillers            words of an elliptic follow-up that designate nothing ("one", "celui")
+not_references     phrases whose pronoun stands for nothing ("y a-t-il", "en matière")
+templates          how a rewritten question is phrased when the previous one cannot be reused
+contractions       words joined or elided when a rewrite puts them side by side ("de le" → "du")
 =================  =============================================================================
 
-Both sides read it: the parser and the attribution at build time, the person lookup at query
-time. Everything is loaded once per process.
+Both sides read it: the parser and the attribution at build time, the person lookup and the
+reading of follow-up questions (:mod:`idmqa.retrieval.conversation`) at query time.
+Everything is loaded once per process.
 """
 
 from __future__ import annotations

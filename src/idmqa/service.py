@@ -19,7 +19,15 @@ import numpy as np
 from idmqa.index.store import LoadedIndex, changed_on_disk, load_index
 from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
-from idmqa.retrieval.context import Candidate, PackedContext, Turn, pack, source_line, with_history
+from idmqa.retrieval.context import Candidate, PackedContext, pack, source_line
+from idmqa.retrieval.conversation import (
+    MAX_PASSAGE_ID_CHARS,
+    MAX_TURN_PASSAGES,
+    MAX_TURNS,
+    Asked,
+    Reading,
+    Resolver,
+)
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
 from idmqa.retrieval.verify import QuoteCheck, QuoteVerifier
 from idmqa.schema import Citation, Passage, PassageInContext, Speaker
@@ -95,6 +103,29 @@ def check_question(question: str, max_chars: int, what: str = "question") -> str
     return question
 
 
+def check_history(history: Sequence[Asked], max_chars: int) -> tuple[Asked, ...]:
+    """The earlier turns of a conversation, checked: at most ``MAX_TURNS`` turns, each
+    question like a question (``max_chars``), at most ``MAX_TURN_PASSAGES`` passage ids of
+    at most ``MAX_PASSAGE_ID_CHARS`` characters per turn. Raises :class:`InvalidQuestion`
+    naming the turn and field (``history[2].question: …``), never the value."""
+    if len(history) > MAX_TURNS:
+        raise InvalidQuestion(f"history: at most {MAX_TURNS} turns")
+    checked = []
+    for n, turn in enumerate(history):
+        ids = turn.passage_ids
+        if len(ids) > MAX_TURN_PASSAGES or any(len(i) > MAX_PASSAGE_ID_CHARS for i in ids):
+            raise InvalidQuestion(
+                f"history[{n}].passage_ids: at most {MAX_TURN_PASSAGES} ids of at most "
+                f"{MAX_PASSAGE_ID_CHARS} characters"
+            )
+        try:
+            asked = check_question(turn.question, max_chars)
+        except InvalidQuestion as exc:
+            raise InvalidQuestion(f"history[{n}].question: {exc}") from exc
+        checked.append(Asked(asked, tuple(ids)))
+    return tuple(checked)
+
+
 class QAService:
     """Answers questions over a built index with cited passages."""
 
@@ -111,6 +142,9 @@ class QAService:
         self._by_id = {p.id: p for p in self._index.passages}
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
+        self._resolver = Resolver(
+            self._index.people, self._lookup, self._by_id.get, self._searcher.corpus_language
+        )
 
     # ------------------------------------------------------------------ questions
 
@@ -119,22 +153,28 @@ class QAService:
         question: str,
         k: int | None = None,
         filters: Filters | None = None,
-        history: Sequence[Turn] = (),
+        history: Sequence[Asked] = (),
     ) -> SearchResult:
         """Best passages for ``question`` (``k`` capped at ``settings.max_k``); asked after
-        ``history``, its earlier user turns are searched with it."""
+        ``history`` (earlier turns, oldest first), it is searched as the conversation reads
+        it (see :mod:`idmqa.retrieval.conversation`) and ``interpreted_as`` says how."""
         k = min(k or self.settings.default_k, self.settings.max_k)
-        if not history:
+        searched = self.read(question, history).question if history else question
+        if searched == question:
             return self._searcher.search(question, k, filters)
-        searched = with_history(question, history, self._fits)
-        return replace(self._searcher.search(searched, k, filters), question=question)
+        result = self._searcher.search(searched, k, filters)
+        return replace(result, question=question, interpreted_as=searched)
 
-    def _fits(self, text: str) -> bool:
-        try:
-            self.checked_question(text)
-        except InvalidQuestion:
-            return False
-        return True
+    def read(self, question: str, history: Sequence[Asked]) -> Reading:
+        """How ``question`` reads after ``history``; as asked when the rewritten question
+        would not be accepted (too long)."""
+        reading = self._resolver.read(question, history[-MAX_TURNS:])
+        if reading.rewritten:
+            try:
+                self.checked_question(reading.question)
+            except InvalidQuestion:
+                return Reading(question, (), reading.language)
+        return reading
 
     def context(
         self,
@@ -143,7 +183,7 @@ class QAService:
         encoding: str = DEFAULT_ENCODING,
         k: int | None = None,
         filters: Filters | None = None,
-        history: Sequence[Turn] = (),
+        history: Sequence[Asked] = (),
     ) -> PackedContext:
         """The best passages for ``question``, cited and packed into at most ``max_tokens``
         tokens of ``encoding`` (see :mod:`idmqa.retrieval.context`)."""

@@ -112,6 +112,13 @@ class Settings(BaseSettings):
         description="Weight in the fusion of the other passages naming those people "
         "(agenda rows, captions)",
     )
+    facet_candidates: int = Field(
+        20,
+        ge=1,
+        le=200,
+        description="Best candidates (distinct passages) whose speakers /ask counts in "
+        "`facets.speakers`, whatever the number of passages returned",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     default_k: int = 5

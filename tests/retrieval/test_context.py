@@ -1,5 +1,5 @@
 """Context packed to a token budget: the budget always holds, passages are cut only at a
-sentence boundary, in report order, with their markers; follow-up questions use the history."""
+sentence boundary, in report order, with their markers."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from idmqa.retrieval.context import (
     SEPARATOR,
     TRIM_MARK,
     Candidate,
-    Turn,
     pack,
     source_line,
-    with_history,
 )
 from idmqa.schema import Citation, Speaker
 from idmqa.service import QAService
@@ -114,31 +112,6 @@ def test_pack_stops_at_the_first_passage_that_does_not_fit() -> None:
     assert [i.passage.id for i in items] == ["d:1-1", "d:5-5", "d:9-9"]  # report order
     assert context.startswith("[1] S\nCourt.\n\n[2] S\nUn deux trois.")
     assert pack(ranked, 2, words) == ("", (), 0)
-
-
-def test_history_prepends_the_last_user_turns_that_fit() -> None:
-    history = [
-        Turn("user", "Qui est Louise Arbour ?"),
-        Turn("assistant", "La Représentante spéciale du Secrétaire général."),
-        Turn("user", "Qu'a-t-elle dit ?"),
-    ]
-    assert with_history("Et ensuite ?", history, lambda _: True) == (
-        "Qui est Louise Arbour ? Qu'a-t-elle dit ? Et ensuite ?"
-    )
-    assert with_history("Et ensuite ?", history, lambda t: len(t) < 35) == (
-        "Qu'a-t-elle dit ? Et ensuite ?"
-    )
-    assert with_history("Et ensuite ?", [], lambda _: True) == "Et ensuite ?"
-
-
-def test_a_follow_up_finds_the_person_of_the_conversation(service: QAService) -> None:
-    earlier = [Turn("user", "What did António Vitorino say about the global compact?")]
-    follow_up = "And what did he say about data?"
-    alone = service.ask(follow_up, 3)
-    followed = service.ask(follow_up, 3, history=earlier)
-    assert followed.question == follow_up
-    assert all("antonio-vitorino" in h.passage.speakers for h in followed.hits)
-    assert not all("antonio-vitorino" in h.passage.speakers for h in alone.hits)
 
 
 def test_source_line_shortens_long_sections() -> None:

@@ -93,7 +93,7 @@ class Tools:
             )
         except (InvalidQuestion, InvalidFilter) as exc:
             raise ToolError(str(exc)) from exc
-        result = service.ask(question, k, checked if filters else None, turns(history))
+        result = service.ask(question, k, checked if filters else None, turns(service, history))
         return answer_json(service, result)
 
     def get_passage(

@@ -26,7 +26,8 @@ from idmqa.api.schemas import (
 )
 from idmqa.api.shaping import citation_json
 from idmqa.api.state import ServiceDep
-from idmqa.retrieval.context import PackedContext, Turn
+from idmqa.retrieval.context import PackedContext
+from idmqa.retrieval.conversation import MAX_TURNS, Asked
 from idmqa.retrieval.verify import QuoteCheck
 from idmqa.service import InvalidQuestion, InvalidReference, QAService
 from idmqa.tokens import DEFAULT_ENCODING, EncodingName
@@ -71,8 +72,9 @@ class ContextRequest(BaseModel):
     history: list[Message] = Field(
         default_factory=list,
         max_length=MAX_HISTORY,
-        description="Earlier turns, oldest first: the last user turns are searched with the "
-        "question, so that a follow-up ('And about data?') finds its passages",
+        description="Earlier turns, oldest first: the question is read in the conversation of "
+        "the last 10 user turns (a pronoun, 'its', 'Et M. Lauber ?'…), as POST /ask reads its "
+        "`history`; assistant turns are left out",
     )
 
 
@@ -235,9 +237,17 @@ def verify_json(service: QAService, check: QuoteCheck) -> dict:
     }
 
 
-def turns(history: list[Message] | None) -> tuple[Turn, ...]:
-    """The core's turns of a request's history."""
-    return tuple(Turn(m.role, m.content) for m in history or ())
+def turns(service: QAService, history: list[Message] | None) -> tuple[Asked, ...]:
+    """The earlier questions of a request's history (its last ``MAX_TURNS`` user turns; the
+    answers are left out, and so is a turn that would not be accepted as a question)."""
+    asked = []
+    for message in history or ():
+        if message.role == "user":
+            try:
+                asked.append(Asked(service.checked_question(message.content)))
+            except InvalidQuestion:
+                continue
+    return tuple(asked[-MAX_TURNS:])
 
 
 # ---------------------------------------------------------------------- routes
@@ -255,7 +265,7 @@ def post_context(body: ContextRequest, service: ServiceDep) -> Response:
         body.encoding,
         body.k,
         checked_filters(service, body.filters),
-        turns(body.history),
+        turns(service, body.history),
     )
     return JSONBytes(
         context_json(packed), headers={PASSAGES_HEADER.decode(): str(len(packed.passages))}

@@ -19,6 +19,7 @@ from idmqa.api.schemas import (
     AskFilters,
     AskRequest,
     AskResponse,
+    HistoryTurn,
     PassageDetail,
     Problem,
     Starters,
@@ -26,8 +27,9 @@ from idmqa.api.schemas import (
 from idmqa.api.shaping import answer_json, passage_in_context_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.index.starters import LANGUAGES as UI_LANGUAGES
+from idmqa.retrieval.conversation import Asked
 from idmqa.retrieval.search import Filters
-from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService
+from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService, check_history
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -78,10 +80,23 @@ def checked_k(service: QAService, k: int | None) -> None:
         raise HTTPException(422, f"k: at most {service.settings.max_k} (IDMQA_MAX_K)")
 
 
+def checked_history(service: QAService, given: list[HistoryTurn] | None) -> tuple[Asked, ...]:
+    """The request's earlier turns, or a 422 naming the turn and field."""
+    try:
+        return check_history(
+            [Asked(t.question, tuple(t.passage_ids)) for t in given or ()],
+            service.settings.max_question_chars,
+        )
+    except InvalidQuestion as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
 def _answer(service: QAService, request: AskRequest, field: str) -> Response:
     question = checked_question(service, request.question, field)
     checked_k(service, request.k)
-    result = service.ask(question, request.k, checked_filters(service, request.filters))
+    filters = checked_filters(service, request.filters)
+    history = checked_history(service, request.history)
+    result = service.ask(question, request.k, filters, history)
     # Serialised once, without validating into response models (see idmqa.api.shaping).
     return JSONBytes(
         answer_json(service, result),
@@ -95,7 +110,8 @@ def _answer(service: QAService, request: AskRequest, field: str) -> Response:
     responses=JSON_BODY_RESPONSES,
 )
 def ask(body: AskRequest, service: ServiceDep) -> Response:
-    """Best passages for a question, with citations."""
+    """Best passages for a question, with citations; with `history`, read as a follow-up
+    of the earlier turns (`interpreted_as` says how)."""
     return _answer(service, body, "question")
 
 
@@ -106,7 +122,8 @@ def ask_get(
     k: Annotated[int | None, Query(ge=1, le=MAX_K)] = None,
 ) -> Response:
     """Same as ``POST /ask`` with the question in the query string."""
-    return _answer(service, AskRequest.model_construct(question=q, k=k, filters=None), "q")
+    request = AskRequest.model_construct(question=q, k=k, filters=None, history=None)
+    return _answer(service, request, "q")
 
 
 @router.get(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from idmqa.retrieval.conversation import MAX_PASSAGE_ID_CHARS, MAX_TURN_PASSAGES, MAX_TURNS
 from idmqa.service import MAX_PERSON_REF_CHARS
 from idmqa.settings import Settings
 
@@ -13,7 +14,7 @@ from idmqa.settings import Settings
 MAX_QUESTION_CHARS = 10_000
 #: Every other string of a request is bounded too, so that no input costs by its size:
 #: ids of documents and passages (the report's are under 50 characters), kinds and languages.
-MAX_ID_CHARS = 200
+MAX_ID_CHARS = MAX_PASSAGE_ID_CHARS
 MAX_KIND_CHARS = 40
 MAX_KINDS = 20
 MAX_LANGUAGE_CHARS = 10
@@ -49,6 +50,25 @@ class AskFilters(BaseModel):
     )
 
 
+class HistoryTurn(BaseModel):
+    """An earlier turn of the conversation, as asked and answered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question asked (bounded like `question`)",
+    )
+    passage_ids: list[Annotated[str, Field(max_length=MAX_ID_CHARS)]] = Field(
+        default_factory=list,
+        max_length=MAX_TURN_PASSAGES,
+        description="Ids of the passages it was answered with, best first (unknown ids are "
+        "ignored): whom a later 'he' or 'she' may mean when the question named nobody",
+    )
+
+
 class AskRequest(BaseModel):
     """A question and how many passages to return."""
 
@@ -68,6 +88,14 @@ class AskRequest(BaseModel):
         description=f"Number of passages (1–{MAX_K}; default IDMQA_DEFAULT_K, {DEFAULT_K})",
     )
     filters: AskFilters | None = None
+    history: list[HistoryTurn] | None = Field(
+        None,
+        max_length=MAX_TURNS,
+        description=f"Earlier turns of the conversation, oldest first (at most {MAX_TURNS}): "
+        "the question is read in it — a pronoun is the previous turn's person, 'its' or "
+        "'ce mécanisme' its topic, 'Et M. Lauber ?' the previous question about someone else "
+        "— and `interpreted_as` says how",
+    )
 
 
 class SpeakerRef(BaseModel):
@@ -123,12 +151,33 @@ class PassageOut(BaseModel):
     citation: CitationOut
 
 
+class SpeakerCount(SpeakerRef):
+    """A person speaking in the best candidates of a question."""
+
+    count: int = Field(..., description="Candidates in which they speak")
+
+
+class Facets(BaseModel):
+    """Counts over the best candidates of a question (IDMQA_FACET_CANDIDATES, default 20),
+    not only the passages returned."""
+
+    speakers: list[SpeakerCount] = Field(
+        default_factory=list, description="The people speaking in them, most first"
+    )
+
+
 class AskResponse(BaseModel):
     """Best passages for a question."""
 
     question: str
+    interpreted_as: str | None = Field(
+        None,
+        description="The question searched, when the conversation (`history`) changed how it "
+        'reads (e.g. "Qu\'a dit António Vitorino sur la société civile ?"); null otherwise',
+    )
     language: str
     passages: list[PassageOut]
+    facets: Facets = Field(default_factory=Facets)
     answerable: bool = Field(
         True,
         description="False when no passage seems to address the question (confidence below "

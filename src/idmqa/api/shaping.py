@@ -42,10 +42,18 @@ def answer_json(service: QAService, result: SearchResult) -> dict:
         }
         for h in result.hits
     ]
+    people = service.people
+    speakers = [
+        {"id": person.id, "name": person.name, "count": count}
+        for person_id, count in result.speakers
+        if (person := people.get(person_id)) is not None
+    ]
     return {
         "question": result.question,
+        "interpreted_as": result.interpreted_as,
         "language": result.language,
         "passages": passages,
+        "facets": {"speakers": speakers},
         "answerable": result.answerable,
         "confidence": result.confidence,
         "took_ms": result.took_ms,

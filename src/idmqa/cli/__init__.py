@@ -40,10 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("-k", type=int, help="passages to print (default IDMQA_DEFAULT_K)")
     ask.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ask.add_argument(
+        "--after",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help="an earlier question of the conversation (repeatable, oldest first): the question "
+        "is read as its follow-up ('Et M. Lauber ?')",
+    )
     ev = sub.add_parser(
         "eval", help="hit@k, MRR and answerable share on JSONL question sets (and together)"
     )
-    ev.add_argument("file", nargs="+", help="question sets; off-topic sets have no gold")
+    ev.add_argument("file", nargs="*", help="question sets; off-topic sets have no gold")
+    ev.add_argument(
+        "--conversations",
+        metavar="FILE",
+        help="also a JSONL set of two-turn conversations: the follow-ups' hit@1, hit@5 and MRR "
+        "searched alone, after their earlier questions concatenated, and with the history",
+    )
     ev.add_argument("--json", help="also write the metrics to this file")
     ev.add_argument(
         "--set",

@@ -119,7 +119,10 @@ def _print_result(service, result, as_json: bool) -> None:
         print(json.dumps(answer_json(service, result), ensure_ascii=False, indent=2))
         return
     tty = sys.stdout.isatty()
-    print(f"[{result.language}] {result.question}  ({result.took_ms} ms)\n")
+    print(f"[{result.language}] {result.question}  ({result.took_ms} ms)")
+    if result.interpreted_as:
+        print(f"interpreted as: {result.interpreted_as}")
+    print()
     for hit in result.hits:
         c = service.citation(hit.passage)
         who = ", ".join(
@@ -135,19 +138,24 @@ def _print_result(service, result, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from idmqa.service import InvalidQuestion, check_question
+    from idmqa.retrieval.conversation import Asked
+    from idmqa.service import InvalidQuestion, check_history, check_question
 
     settings = get_settings()
     try:
         # Refuse a blank or malformed question before paying for loading the model and index;
         # the token limit needs the model's tokenizer, so it is checked once loaded.
         question = check_question(" ".join(args.question), settings.max_question_chars)
+        try:
+            history = check_history([Asked(q) for q in args.after], settings.max_question_chars)
+        except InvalidQuestion as exc:
+            raise InvalidQuestion(f"--after: {exc}") from exc
         service = _open_service(settings)
         question = service.checked_question(question)
     except InvalidQuestion as exc:
         print(f"idmqa ask: {exc}", file=sys.stderr)
         return 2
-    _print_result(service, service.ask(question, args.k), args.json)
+    _print_result(service, service.ask(question, args.k, history=history), args.json)
     return 0
 
 
@@ -162,9 +170,13 @@ def _parse_overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from idmqa.evaluation import evaluate, load_questions
+    from idmqa.evaluation import evaluate, load_conversations, load_questions
 
+    if not args.file and not args.conversations:
+        print("idmqa eval: give question sets, --conversations, or both", file=sys.stderr)
+        return 2
     sets = {Path(name).name: load_questions(Path(name)) for name in args.file}
+    conversations = load_conversations(Path(args.conversations)) if args.conversations else []
     service = _open_service(get_settings())
     variant = None
     if args.set:
@@ -189,10 +201,60 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if len(sets) > 1:
         every = [q for questions in sets.values() for q in questions]
         report["all"] = report_set(" + ".join(sets), every, misses_at=0)
+    if conversations:
+        report[Path(args.conversations).name] = _report_conversations(
+            service, args.conversations, conversations
+        )
     if args.json:
-        single = report[next(iter(sets))] if len(sets) == 1 else report
+        single = report[next(iter(report))] if len(report) == 1 else report
         Path(args.json).write_text(json.dumps(single, indent=2))
     return 0
+
+
+def _report_conversations(service, name: str, conversations) -> dict:
+    """Print the follow-ups' metrics searched alone, concatenated and with the history, and
+    the misses with the history; their metrics for ``--json``."""
+    from idmqa.evaluation import (
+        CONVERSATION_MODES,
+        breakdown,
+        evaluate_conversations,
+        format_conversations,
+    )
+    from idmqa.retrieval.conversation import Asked
+
+    read: dict[str, str | None] = {}
+
+    def earlier(conversation) -> tuple[Asked, ...]:
+        # each earlier question asked as the widget asks it: its passages come with it
+        return tuple(
+            Asked(q, tuple(h.passage.id for h in service.ask(q).hits)) for q in conversation.history
+        )
+
+    def retrieve(mode: str):
+        def run(conversation):
+            question = conversation.question.question
+            if mode == "alone":
+                result = service.ask(question, 10)
+            elif mode == "concatenated":
+                result = service.ask(" ".join([*conversation.history, question]), 10)
+            else:
+                result = service.ask(question, 10, history=earlier(conversation))
+                read[conversation.question.id] = result.interpreted_as
+            return [h.passage for h in result.hits], result.answerable
+
+        return run
+
+    outcomes = {m: evaluate_conversations(conversations, retrieve(m)) for m in CONVERSATION_MODES}
+    tables = {mode: breakdown(found) for mode, found in outcomes.items()}
+    print(f"\n== {name} (follow-up questions)")
+    print(format_conversations(tables))
+    misses = [o for o in outcomes["history"] if o.rank is None or o.rank > 5]
+    print(f"\nmisses with the history at k=5: {len(misses)}")
+    for o in misses:
+        q = o.question
+        asked = " / ".join(next(c.history for c in conversations if c.question is q))
+        print(f"- {q.id} [{q.lang}/{q.type}] {asked} → {q.question}\n    read as: {read[q.id]}")
+    return tables
 
 
 def _report_set(name: str, outcomes, variant_outcomes, misses_at: int) -> dict:

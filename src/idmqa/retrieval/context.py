@@ -7,16 +7,12 @@ fits; packing stops there, so a worse passage never takes the place of a better 
 packed passages are then laid out in report order, each preceded by its ``[n]`` marker and a
 short source line. What is counted is the rendered string itself — markers, source lines and
 separators included — so the budget holds whatever the encoding merges across boundaries.
-
-A conversation's earlier user turns make a follow-up question ("And what did he say about
-data?") searchable: :func:`with_history` prepends them to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from idmqa.schema import Citation, Passage
 from idmqa.text import iter_sentences
@@ -25,18 +21,8 @@ from idmqa.text import iter_sentences
 TRIM_MARK = " […]"
 #: Between two passages of the context.
 SEPARATOR = "\n\n"
-#: Earlier user turns of a conversation searched with a follow-up question.
-HISTORY_TURNS = 2
 #: Longest section title in a source line (the citation has the whole section path).
 SOURCE_SECTION_CHARS = 60
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One turn of a conversation: what the user asked, or what the assistant answered."""
-
-    role: Literal["user", "assistant"]
-    content: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +48,6 @@ class PackedContext:
     encoding: str
     answerable: bool
     confidence: float
-
-
-def with_history(question: str, history: Sequence[Turn], fits: Callable[[str], bool]) -> str:
-    """The text to search for ``question`` asked after ``history``: the last
-    ``HISTORY_TURNS`` user turns before it, oldest first, as many as ``fits`` accepts.
-    Assistant turns are left out: they are long, and their words are the passages'."""
-    asked = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
-    text = question
-    for earlier in reversed(asked[-HISTORY_TURNS:]):
-        candidate = f"{earlier} {text}"
-        if not fits(candidate):
-            break
-        text = candidate
-    return text
 
 
 def source_line(citation: Citation, short_title: str) -> str:

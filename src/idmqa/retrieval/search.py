@@ -72,6 +72,10 @@ class SearchResult:
     took_ms: float = 0.0
     confidence: float = 1.0  # probability that the corpus addresses the question
     answerable: bool = True
+    #: (person id, passages) of the people speaking in the best candidates, most first
+    speakers: tuple[tuple[str, int], ...] = ()
+    #: the question searched, when a conversation rewrote the one asked
+    interpreted_as: str | None = None
 
 
 def reciprocal_rank_fusion(
@@ -244,7 +248,7 @@ class Searcher:
         passages = self.index.passages
         if filters:
             order = [i for i in order if filters.allows(passages[i])]
-        order = self._without_copies(order, k)
+        order = self._without_copies(order, max(k, self.settings.facet_candidates))
         term_set = set(terms)
         hits = [
             Hit(
@@ -273,7 +277,16 @@ class Searcher:
             # a question naming someone the report quotes or lists is about the report,
             # whatever the scores of an English question over French text say
             confidence >= self.settings.answerable_threshold or bool(named),
+            self._speaker_counts(order[: self.settings.facet_candidates]),
         )
+
+    def _speaker_counts(self, candidates: list[int]) -> tuple[tuple[str, int], ...]:
+        """(person id, candidates they speak in) of the people speaking in ``candidates``
+        (best first), most first, then by their best candidate."""
+        counts = Counter(
+            person for i in candidates for person in dict.fromkeys(self.index.passages[i].speakers)
+        )
+        return tuple(sorted(counts.items(), key=lambda c: -c[1]))
 
     def _sentence_ranking(
         self, cosines: np.ndarray, n: int, allowed: np.ndarray | None

@@ -1,0 +1,547 @@
+"""Follow-up questions read in their conversation: what is searched for "And what did he say
+about the Global Compact?" asked after "What did Vitorino say about data?".
+
+Each earlier turn (its question and the passages it was answered with) is read in turn, so
+that a chain of follow-ups carries its person and topic along. A turn's *person* is the first
+person its question names (:meth:`People.detect`), else whom a pronoun stood for, else the
+dominant speaker of its passages (their statement speakers, weighted by rank); its *topic* is
+what follows the first topic marker ("about", "sur"), else the question without its opening
+words and its person. A new question is then rewritten by three deterministic rules, all
+driven by the per-language vocabularies of ``data/lexicon/<lang>/`` (``references``,
+``follow_up_openers``, ``topic_markers``, ``question_openers``, ``auxiliaries``, ``fillers``,
+``not_references``, ``templates``, ``contractions``):
+
+* **references** — a pronoun stands for the previous person ("he", "her views", "Qu'a-t-il
+  dit", "selon lui"; the pronoun's gender must fit), a possessive, demonstrative or clitic for
+  the previous topic ("its components", "this mechanism", "ce mécanisme", "Qui en a parlé ?");
+* **person switch** — an elliptic follow-up that only designates someone ("Et M. Lauber ?",
+  "And the Swiss one?": a name, or a country, organisation or title the people lookup
+  resolves) is the previous question about that person;
+* **topic switch** — an elliptic follow-up that names something else ("Et sur les données ?",
+  "What about remittances?") is the previous question about that.
+
+A question that none applies to is searched as asked. Nothing here knows of HTTP or of the
+index's files: the service gives the people, their lookup and a passage lookup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+
+from idmqa import lexicon
+from idmqa.people.lookup import Lookup, concepts_in
+from idmqa.people.model import CIVILITIES, People, Person, asks_for_person, fold
+from idmqa.schema import Passage
+from idmqa.text import language_votes
+
+#: Earlier turns a conversation may carry (the API refuses more).
+MAX_TURNS = 10
+#: Passage ids an earlier turn may carry, and their length (the report's are under 50).
+MAX_TURN_PASSAGES = 50
+MAX_PASSAGE_ID_CHARS = 200
+
+_WORD = re.compile(r"[\w'’-]+")
+_END = re.compile(r"\s*[?!.…]*\s*$")
+_VOWEL = re.compile(r"[aeiouyàâäéèêëîïôöûüœæh]", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An earlier turn: what was asked, and the ids of the passages it was answered with."""
+
+    question: str
+    passage_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a question is read in its conversation."""
+
+    question: str  # what is searched: the question as asked, or rewritten
+    rules: tuple[str, ...]  # the rules that rewrote it (empty: read as asked)
+    language: str
+    person: Person | None = None
+    topic: str = ""
+    #: it names or asks for someone (a later "il" is then that person, not the topic)
+    about_person: bool = False
+
+    @property
+    def rewritten(self) -> bool:
+        return bool(self.rules)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    refers: str  # person, topic, either
+    gender: str
+    grammar: str
+    article: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """One language's words of the rules (see the module docstring)."""
+
+    language: str
+    references: dict[str, _Reference]
+    reference: re.Pattern[str]
+    opener: re.Pattern[str]
+    marker: re.Pattern[str]
+    question: re.Pattern[str]
+    idioms: re.Pattern[str] | None
+    function_words: frozenset[str]
+    auxiliaries: frozenset[str]
+    fillers: frozenset[str]
+    templates: dict[str, str]
+    contractions: dict[str, str]
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    return lexicon.phrase_pattern(phrases) or r"(?!)"
+
+
+@cache
+def vocabulary(language: str) -> _Vocabulary:
+    """The rules' words of ``language`` (``fr`` or ``en``)."""
+    rows = {row[0].lower(): row for row in lexicon.rows("references", language)}
+    references = {
+        fold(form): _Reference(row[1], row[2].strip("-"), row[3], row[4] if len(row) > 4 else "")
+        for form, row in rows.items()
+    }
+    # a form may start with a hyphen ("-t-il": glued to its verb) or end with an apostrophe
+    # ("l'": glued to the next word); other forms are whole words
+    forms = "|".join(
+        rf"(?<=\w){re.escape(f)}(?![\w-])"
+        if f.startswith("-")
+        else rf"(?<![\w-]){re.escape(f)}(?=\w)"
+        if f.endswith("'")
+        else rf"(?<![\w-]){_alternation([f])}(?![\w'’-])"
+        for f in sorted(rows, key=len, reverse=True)
+    )
+
+    def words(kind: str) -> list[str]:
+        return [row[0].lower() for row in lexicon.rows(kind, language)]
+
+    idioms = words("not_references")
+    return _Vocabulary(
+        language,
+        references,
+        re.compile(forms or r"(?!)", re.IGNORECASE),
+        re.compile(rf"^\W*(?:{_alternation(words('follow_up_openers'))})(?![\w'’-])", re.I),
+        re.compile(rf"(?<![\w'’-])(?:{_alternation(words('topic_markers'))})(?![\w'’-])", re.I),
+        re.compile(rf"^(?:\W*(?:{_alternation(words('question_openers'))})(?![\w-]))+", re.I),
+        re.compile(rf"(?<![\w-])(?:{_alternation(idioms)})(?![\w-])", re.I) if idioms else None,
+        frozenset(fold(w) for w in words("function_words")),
+        frozenset(words("auxiliaries")),
+        frozenset(words("fillers")),
+        {row[0]: row[1] for row in lexicon.rows("templates", language)},
+        {row[0]: row[1] for row in lexicon.rows("contractions", language)},
+    )
+
+
+def _language(question: str, default: str) -> str:
+    french, english = language_votes(question)
+    if french == english:
+        return default
+    return "en" if english > french else "fr"
+
+
+def _words(text: str) -> list[str]:
+    return [fold(w).strip("'-") for w in _WORD.findall(text)]
+
+
+class Resolver:
+    """Reads questions in their conversation (see the module docstring)."""
+
+    def __init__(
+        self,
+        people: People,
+        lookup: Lookup,
+        passage: Callable[[str], Passage | None],
+        default_language: str = "fr",
+    ) -> None:
+        self.people = people
+        self.lookup = lookup
+        self.passage = passage
+        self.default_language = default_language
+        self._civilities = frozenset(fold(c).rstrip(".") for c in CIVILITIES)
+
+    # ------------------------------------------------------------------ conversation
+
+    def read(self, question: str, history: Sequence[Asked] = ()) -> Reading:
+        """How ``question`` reads after ``history`` (oldest turn first)."""
+        previous: Reading | None = None
+        candidates: list[Person] = []
+        for turn in history:
+            previous = self._read_turn(turn.question, previous, candidates)
+            candidates = self._people_of(previous, turn.passage_ids)
+            if previous.person is None and candidates:
+                previous = replace(previous, person=candidates[0])
+        return self._read_turn(question, previous, candidates)
+
+    def _people_of(self, reading: Reading, passage_ids: Sequence[str]) -> list[Person]:
+        """Whom a later pronoun may stand for: the people the turn's question names, its
+        person, then the statement speakers of its passages, most present first."""
+        named = self.people.detect(reading.question)
+        weights: dict[str, float] = {}
+        for rank, pid in enumerate(passage_ids, 1):
+            found = self.passage(pid)
+            if found is None or found.kind == "agenda":
+                continue
+            for person_id in dict.fromkeys(found.speakers):
+                weights[person_id] = weights.get(person_id, 0.0) + 1 / rank
+        speakers = [
+            person
+            for pid in sorted(weights, key=lambda p: -weights[p])
+            if (person := self.people.get(pid)) is not None
+        ]
+        ordered = [*named, *([reading.person] if reading.person else []), *speakers]
+        return list(dict.fromkeys(ordered))
+
+    def _read_turn(
+        self, question: str, previous: Reading | None, candidates: Sequence[Person]
+    ) -> Reading:
+        language = _language(question, previous.language if previous else self.default_language)
+        words = vocabulary(language)
+        if previous is not None:
+            read = self._refer(question, words, previous, candidates) or self._switch(
+                question, words, previous
+            )
+            if read is not None:
+                return read
+        named = self.people.detect(question)
+        person = named[0] if named else None
+        topic = self._topic(question, words, person)
+        about = bool(named) or asks_for_person(question)
+        return Reading(question, (), language, person, topic, about)
+
+    # ------------------------------------------------------------------ elliptic switches
+
+    def _switch(self, question: str, words: _Vocabulary, previous: Reading) -> Reading | None:
+        """The previous question about someone or something else, for an elliptic
+        follow-up ("Et M. Lauber ?", "And on data?"); None for any other question."""
+        opener = words.opener.match(question)
+        if opener is None:
+            return None
+        rest = _END.sub("", question[opener.end() :]).strip(" ,;:")
+        if not rest or words.question.match(rest):
+            return None
+        marker = words.marker.match(rest)
+        person = self._designated(rest, words) if previous.person and not marker else None
+        if person is not None:
+            text = self._replace_person(previous, person, words)
+            return self._reading(text, "person switch", words, person, previous.topic, True)
+        topic = rest[marker.end() :].strip() if marker else rest
+        text = self._replace_topic(previous, topic, words)
+        about = previous.about_person
+        return self._reading(text, "topic switch", words, previous.person, topic, about)
+
+    def _designated(self, rest: str, words: _Vocabulary) -> Person | None:
+        """The person ``rest`` designates: a name (with nothing else than their organisation
+        or country: "M. Khan de l'UNICEF"), or else the best match of the people lookup for
+        its countries, organisations and titles ("the Swiss one", "la Suisse")."""
+        idle = words.function_words | words.fillers | self._civilities
+        query = [w for w in _words(rest) if w not in idle]
+        named = self.people.detect(rest)
+        if named:
+            names = {t for p in named for alias in p.tokens for t in alias}
+            _, left = concepts_in(" ".join(w for w in query if w not in names))
+            if any(w not in idle for w in _words(left)):
+                return None
+            # a shared surname: the lookup weighs the organisation or country given with it
+            best = [p for p, _, _ in self.lookup.scored(" ".join(query)) if p in named]
+            return (best or named)[0]
+        if not concepts_in(rest)[0]:
+            return None
+        # words that match nobody ("deputy" of a role the report writes in French) are left
+        # out rather than taken to designate nobody
+        for kept in (query, [w for w in query if self.lookup.scored(w)]):
+            scored = self.lookup.scored(" ".join(kept))
+            if scored:
+                return scored[0][0]
+        return None
+
+    def _replace_person(self, previous: Reading, person: Person, words: _Vocabulary) -> str:
+        assert previous.person is not None
+        span = _mention(previous.question, previous.person)
+        if span is not None:
+            return previous.question[: span[0]] + person.name + previous.question[span[1] :]
+        return self._template(words, person.name, previous.topic)
+
+    def _replace_topic(self, previous: Reading, topic: str, words: _Vocabulary) -> str:
+        at = previous.question.find(previous.topic) if previous.topic else -1
+        if at >= 0:
+            end = at + len(previous.topic)
+            return previous.question[:at] + topic + previous.question[end:]
+        if previous.person is not None:
+            return self._template(words, previous.person.name, topic)
+        return topic
+
+    def _template(self, words: _Vocabulary, person: str, topic: str) -> str:
+        if not topic:
+            return person
+        return words.templates["said"].format(person=person, topic=topic)
+
+    # ------------------------------------------------------------------ references
+
+    def _refer(
+        self,
+        question: str,
+        words: _Vocabulary,
+        previous: Reading,
+        candidates: Sequence[Person],
+    ) -> Reading | None:
+        """``question`` with its pronouns, possessives and demonstratives replaced by the
+        previous person or topic; None when it has none that can be."""
+        idioms = [] if words.idioms is None else list(words.idioms.finditer(question))
+        edits: list[tuple[int, int, str]] = []
+        suffix = ""
+        person: Person | None = None
+        rules: list[str] = []
+        for m in words.reference.finditer(question):
+            if any(i.start() <= m.start() < i.end() for i in idioms):
+                continue
+            ref = words.references[fold(m.group())]
+            if ref.grammar == "inverted" and edits:
+                continue  # "Comment ce mécanisme est-il financé ?": the subject is given
+            about = self._referent(ref, question, m, words, previous, candidates)
+            if about is None:
+                continue
+            target = about.name if isinstance(about, Person) else previous.topic
+            edit = _EDITS[ref.grammar](question, m, ref, target, words)
+            if edit is None:
+                continue
+            start, end, text, after = edit
+            edits.append((start, end, text))
+            suffix += after
+            if isinstance(about, Person):
+                person = person or about
+                rules.append("person")
+            else:
+                rules.append("topic")
+        if not edits:
+            return None
+        text = question
+        for start, end, new in sorted(edits, reverse=True):
+            text = text[:start] + new + text[end:]
+        if suffix:
+            end = _END.search(text)
+            at = end.start() if end else len(text)
+            text = text[:at] + suffix + text[at:]
+        text = _tidy(re.sub(r"[ \t]{2,}", " ", text).strip(), words)
+        named = self.people.detect(text)
+        about = person is not None or bool(named) or asks_for_person(text)
+        person = person or (named[0] if named else None)
+        return self._reading(text, "+".join(dict.fromkeys(rules)), words, person, None, about)
+
+    def _referent(
+        self,
+        ref: _Reference,
+        question: str,
+        m: re.Match[str],
+        words: _Vocabulary,
+        previous: Reading,
+        candidates: Sequence[Person],
+    ) -> Person | str | None:
+        """Whom or what the reference ``m`` stands for; None when nothing fits."""
+        refers = ref.refers
+        if refers == "owner":
+            # a possessive tells nothing of its owner: the person in a question about what
+            # someone said ("sa position"), the topic otherwise ("ses composantes")
+            said = any(w in _speech_words(words.language) for w in _words(question))
+            refers = "person" if (said or not previous.topic) else "topic"
+        elif refers == "either":
+            # "il", "elle": a person after a question about someone, else the topic ("Qu'est-ce
+            # que l'Alliance 8.7 ? Quand a-t-elle été lancée ?")
+            refers = "person" if (previous.about_person or not previous.topic) else "topic"
+        if refers == "topic":
+            return previous.topic or None
+        for person in candidates:
+            if not ref.gender or not person.gender or person.gender == ref.gender:
+                return person
+        return None
+
+    def _reading(
+        self,
+        text: str,
+        rule: str,
+        words: _Vocabulary,
+        person: Person | None,
+        topic: str | None,
+        about_person: bool,
+    ) -> Reading:
+        text = _tidy(text, words)
+        if topic is None:
+            topic = self._topic(text, words, person)
+        return Reading(text, (rule,), words.language, person, topic, about_person)
+
+    # ------------------------------------------------------------------ topics
+
+    def _topic(self, question: str, words: _Vocabulary, person: Person | None) -> str:
+        """What ``question`` is about. About someone: after the first topic marker that
+        follows their name ("Qu'a dit X sur la société civile ?"), else after their name and
+        its verb. About something: the noun phrase after the opening words ("What is the
+        capacity-building mechanism?"), else after the first topic marker ("Who spoke about
+        remittances?"), else the question without its opening words."""
+        span = _mention(question, person) if person else None
+        if span is not None:
+            marker = words.marker.search(question, span[1])
+            if marker is not None:
+                return _bare(question[marker.end() :])
+            topic = question[span[1] :]
+            skip = words.function_words | _speech_words(words.language)
+            while (first := _WORD.match(topic.lstrip())) and fold(first.group()) in skip:
+                topic = topic.lstrip()[first.end() :]
+            return _bare(topic)
+        opening = words.question.match(question)
+        rest = question[opening.end() :] if opening else question
+        first = _WORD.search(rest)
+        marker = words.marker.search(rest)
+        if (
+            marker is not None
+            and first is not None
+            and fold(first.group()) not in (words.function_words)
+        ):
+            return _bare(rest[marker.end() :])
+        return _bare(rest)
+
+
+def _bare(topic: str) -> str:
+    return _END.sub("", topic).strip(" ,;:")
+
+
+@cache
+def _speech_words(language: str) -> frozenset[str]:
+    """Words of a question about what someone said (said, dit, position…), folded."""
+    return frozenset(fold(row[0]) for row in lexicon.rows("speech_questions", language))
+
+
+def _mention(text: str, person: Person) -> tuple[int, int] | None:
+    """The span of ``text`` naming ``person`` (the longest of their names, or their surname,
+    with a civility before it), accents and case aside; None if it does not name them."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return None  # decomposed accents: spans of the folded text are not the text's
+    names = sorted({a for a in person.aliases}, key=len, reverse=True)
+    surnames = [alias.split()[-1] for alias in names if alias.split()]
+    civility = lexicon.phrase_pattern(fold(c) for c in CIVILITIES)
+    for name in [*names, *surnames]:
+        body = r"\W+".join(re.escape(w) for w in fold(name).split())
+        m = re.search(rf"(?:(?:{civility})\s+)?(?<!\w){body}(?!\w)", folded)
+        if m is not None:
+            return m.start(), m.end()
+    return None
+
+
+# ---------------------------------------------------------------------- edits
+
+
+Edit = tuple[int, int, str, str]  # (start, end, replacement, text added at the end)
+
+
+def _next_word(text: str, at: int) -> re.Match[str] | None:
+    return re.compile(r"\s*([\w'’-]+)").match(text, at)
+
+
+def _content(word: str, words: _Vocabulary) -> bool:
+    """Not a function word ("l'avenir" counts by its head: "avenir")."""
+    head = re.split(r"['’]", fold(word))[-1]
+    return (
+        bool(head) and fold(word) not in words.function_words and head not in (words.function_words)
+    )
+
+
+def _subject(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
+    if m.start() == 0 and not target[:1].isupper():
+        target = target[:1].upper() + target[1:]
+    return m.start(), m.end(), target, ""
+
+
+def _object(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
+    before = re.findall(r"[\w'’-]+", text[: m.start()])
+    if words.language == "fr" and (not before or fold(before[-1]) not in words.function_words):
+        return None  # "lui" before a verb is an indirect object: only "selon lui" is replaced
+    return m.start(), m.end(), target, ""
+
+
+def _possessive(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
+    noun = _next_word(text, m.end())
+    if noun is None or not _content(noun.group(1), words):
+        # "her" before nothing that it could own is an object: "about her"
+        return _object(text, m, ref, target, words) if ref.grammar == "possessive" else None
+    end = noun.end()
+    while (more := _next_word(text, end)) and _content(more.group(1), words):
+        end = more.end()
+    owned = words.templates["owner"].format(thing=text[noun.start(1) : end], owner=target)
+    return m.start(), end, f"{ref.article} {owned}", ""
+
+
+def _demonstrative(text: str, m: re.Match[str], ref: _Reference, target: str, w: _Vocabulary):
+    noun = _next_word(text, m.end())
+    if noun is not None and _content(noun.group(1), w):
+        return m.start(), noun.end(), target, ""  # "this mechanism" → the topic
+    if _END.fullmatch(text, m.end()):
+        return m.start(), m.end(), target, ""  # "Who else spoke about this?"
+    return None
+
+
+def _inverted(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
+    verb = re.search(r"[\w]+$", text[: m.start()])
+    participle = _next_word(text, m.end())
+    auxiliary = verb is not None and fold(verb.group()) in words.auxiliaries
+    if auxiliary and participle is not None and _content(participle.group(1), words):
+        # "Qu'a-t-il dit sur…" → "Qu'a dit X sur…"
+        return m.start(), participle.end(), f"{text[m.end() : participle.end()]} {target}", ""
+    return m.start(), m.end(), f" {target}", ""
+
+
+def _clitic(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
+    verb = _next_word(text, m.end())
+    if verb is None or not verb.group(1)[:1].islower():
+        return None
+    if m.group().endswith(("'", "’")) or fold(m.group()) == "les":
+        # "Qui l'a proposé ?" → "Qui a proposé <topic> ?": only before an auxiliary
+        if fold(verb.group(1)) not in words.auxiliaries:
+            return None
+        participle = _next_word(text, verb.end())
+        if participle is None or not _content(participle.group(1), words):
+            return None
+        return m.start(), participle.end(), f"{text[m.end() : participle.end()]} {target}", ""
+    # "Qui en a parlé ?", "Qu'en pense-t-il ?": after a question word or a pronoun only
+    before = re.search(r"(\w+)['’]?\s*$", text[: m.start()])
+    if (
+        before is not None
+        and not words.question.fullmatch(before.group(0).strip())
+        and fold(before.group(1)) not in words.function_words
+    ):
+        return None
+    if not _content(verb.group(1), words) and fold(verb.group(1)) not in words.auxiliaries:
+        return None
+    return m.start(), m.end(), "", " " + words.templates["about"].format(topic=target)
+
+
+_EDITS: dict[str, Callable[..., Edit | None]] = {
+    "subject": _subject,
+    "object": _object,
+    "possessive": _possessive,
+    "demonstrative": _demonstrative,
+    "inverted": _inverted,
+    "clitic": _clitic,
+}
+
+
+def _tidy(text: str, words: _Vocabulary) -> str:
+    """Contractions and elisions of the language where a rewrite put words side by side."""
+    for pair, joined in words.contractions.items():
+        if " " in pair:
+            text = re.sub(rf"(?<![\w'’]){pair}\s+(?=\w)", f"{joined} ", text, flags=re.I)
+    for word, elided in words.contractions.items():
+        if " " not in word:
+            text = re.sub(
+                rf"(?<![\w'’-]){word}\s+(?={_VOWEL.pattern})", elided, text, flags=re.IGNORECASE
+            )
+    text = re.sub(r"\s+([,.])", r"\1", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
