@@ -201,7 +201,7 @@ def test_a_vote_lands_in_the_database_and_only_on_a_click(page, convo) -> None:
     page.get_by_test_id("idmqa-passage").nth(1).get_by_role("status").get_by_text(
         "Thanks"
     ).wait_for()
-    up.click()  # once is enough
+    up.dispatch_event("click")  # once is enough: a second click sends nothing
     page.wait_for_load_state("networkidle")
     assert len(posted) == 2
     with sqlite3.connect(data / "feedback.sqlite3") as db:
