@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
+from types import SimpleNamespace
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from idmqa.api.web import PAGE_CSP
 from idmqa.index.starters import LANGUAGES
@@ -74,6 +75,8 @@ def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("idmqa", "templates"),
         autoescape=select_autoescape(["html"], default=True),
+        # A label or value missing from a page is an error, never an empty string.
+        undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -85,7 +88,8 @@ def _render(template: str, language: str, page_title: str, **values: object) -> 
         .get_template(template)
         .render(
             lang=language,
-            t=labels(language),
+            # Attributes, not a dict: in a template ``t.copy`` would be the dict's method.
+        t=SimpleNamespace(**labels(language)),
             page_title=page_title,
             languages=[(code, labels(code)["lang_name"]) for code in LANGUAGES],
             **values,
