@@ -114,7 +114,7 @@ def full_citation(service: QAService, citation: Citation, language: str) -> str:
         series,
         f"ISBN {meta['isbn']}" if meta.get("isbn") else "",
         citation.section,
-        f"{t['lines']} {first}–{last}",
+        f"{t['lines']} {first}–{last}" if last != first else f"{t['line']} {first}",
     ]
     return ". ".join(p.strip() for p in parts if p and p.strip()) + "."
 
