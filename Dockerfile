@@ -50,8 +50,12 @@ COPY --from=build /app/corpus /app/corpus
 # (Docker fills an empty named volume from the image) can be updated by `idmqa index` run as
 # that user (compose.yaml's indexer); serving replicas mount it read-only.
 COPY --from=build --chown=10001:10001 /data/index /data/index
+# The one writable place of the service: visitors' votes (feedback.sqlite3). Owned by the
+# service user so that a volume mounted here (filled from the image) is writable.
+RUN mkdir -p /data/feedback && chown 10001:10001 /data/feedback
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus IDMQA_INDEX_DIR=/data/index \
+    IDMQA_DATA_DIR=/data/feedback \
     IDMQA_HOST=0.0.0.0 IDMQA_PORT=8000 IDMQA_WORKERS=1 IDMQA_THREADS=0 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 WORKDIR /app

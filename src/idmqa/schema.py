@@ -138,6 +138,7 @@ class Citation:
     kind: str
     lines: tuple[int, int]  # 1-based first and last source lines
     speakers: tuple[Speaker, ...] = ()
+    short_title: str = ""  # the document's short title (its metadata), else its title
 
 
 @dataclass(frozen=True, slots=True)

@@ -329,9 +329,11 @@ class QAService:
         """The citation of a passage: document, title, section path, kind, line range."""
         doc = self._index.documents.get(passage.document, {})
         people = self._index.people
+        title = str(doc.get("title", passage.document))
         return Citation(
             document=passage.document,
-            title=str(doc.get("title", passage.document)),
+            title=title,
+            short_title=str((doc.get("meta") or {}).get("short_title") or title),
             section=" › ".join(passage.section),
             kind=passage.kind,
             lines=passage.lines,

@@ -156,8 +156,8 @@ class Settings(BaseSettings):
     public_keys: str = Field(
         "",
         description="Comma-separated key=origin pairs: keys that sit in a web page (the widget, "
-        "the search page) and are only valid for /ask from a browser on that origin; the "
-        "origin 'self' is the search page this server serves",
+        "the search page) and are only valid for /ask, /starters and /feedback from a browser on "
+        "that origin; the origin 'self' is the search page this server serves",
     )
     rate_limit: str = Field(
         "60/minute",

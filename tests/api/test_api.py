@@ -25,7 +25,16 @@ def test_post_ask_returns_cited_passages(server: str) -> None:
     assert len(body["passages"]) == 3
     first = body["passages"][0]
     assert {"id", "rank", "score", "text", "tokens", "citation"} <= set(first)
-    assert set(first["citation"]) == {"document", "title", "section", "kind", "lines", "speakers"}
+    assert set(first["citation"]) == {
+        "document",
+        "title",
+        "short_title",
+        "section",
+        "kind",
+        "lines",
+        "speakers",
+    }
+    assert first["citation"]["short_title"] == "IDM n° 28 (2018)"
     assert first["citation"]["document"] == "idm-28-2018-partenariats.fr"
     assert len(first["citation"]["lines"]) == 2
     assert body["took_ms"] >= 0

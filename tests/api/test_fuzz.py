@@ -36,9 +36,19 @@ OPERATIONS = [
     "GET /speakers/{speaker_id}",
     "POST /context",
     "POST /verify",
+    "GET /starters",
+    "POST /feedback",
 ]
 #: Operations with an input that can be made invalid (the others take no input or any string).
-NEGATABLE = ["POST /ask", "GET /ask", "GET /speakers", "POST /context", "POST /verify"]
+NEGATABLE = [
+    "POST /ask",
+    "GET /ask",
+    "GET /speakers",
+    "POST /context",
+    "POST /verify",
+    "GET /starters",
+    "POST /feedback",
+]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -48,10 +58,12 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(settings: Settings, manifest: dict) -> Iterator[str]:
-    """A real server with an API key and without rate limit, so the fuzzer is never throttled."""
+def fuzz_server(settings: Settings, manifest: dict, tmp_path_factory) -> Iterator[str]:
+    """A real server with an API key and without rate limit, so the fuzzer is never throttled;
+    the votes it posts go to a directory of its own."""
     env = {
         "IDMQA_INDEX_DIR": str(settings.index_dir),
+        "IDMQA_DATA_DIR": str(tmp_path_factory.mktemp("fuzz-data")),
         "IDMQA_API_KEYS": KEY,
         "IDMQA_RATE_LIMIT": "",
     }

@@ -272,3 +272,20 @@ def test_public_keys_only_ask_from_their_own_origin(widget_keys: str) -> None:
         link = other.get(f"{base}/passages/{answer.json()['passages'][0]['id']}")
         assert link.status_code == 200
     assert PAGE_KEY in httpx.get(f"{base}/").text  # the search page carries its key
+
+
+def test_readable_pages_open_like_citation_links_the_rest_keyed(widget_keys: str) -> None:
+    """A citation link leads to a passage page, whose people link to their pages: a browser
+    follows both without a key; listing or searching people still needs one."""
+    base = widget_keys
+    with client("127.0.0.10") as browser:
+        html = {"Accept": "text/html"}
+        assert browser.get(f"{base}/speakers/louise-arbour", headers=html).status_code == 200
+        assert browser.get(f"{base}/pages.css").status_code == 200
+        assert browser.get(f"{base}/speakers", params={"q": "Arbour"}).status_code == 401
+        # The widget's other calls take a public key, from its own page only (the partner's
+        # key has spent its budget in the test above: the search page's is used).
+        page = {"X-API-Key": PAGE_KEY, "Sec-Fetch-Site": "same-origin"}
+        assert browser.get(f"{base}/starters", headers=page).status_code == 200
+        elsewhere = {"X-API-Key": PAGE_KEY, "Sec-Fetch-Site": "cross-site"}
+        assert browser.get(f"{base}/starters", headers=elsewhere).status_code == 403

@@ -449,9 +449,9 @@ def test_search_page_runs_under_its_csp_and_links_passages(page, idmqa: str) -> 
         link.click()
     detail = opened.value
     detail.wait_for_load_state()
-    assert json.loads(detail.locator("body").inner_text())["id"] == passages.first.get_attribute(
-        "data-passage-id"
-    )
+    # A browser gets the readable page (tests/api/test_pages.py), of the passage linked.
+    shown = detail.locator("article.passage").get_attribute("data-passage-id")
+    assert shown == passages.first.get_attribute("data-passage-id")
     page.get_by_test_id("idmqa-input").fill("Who opened the Geneva workshop?")
     page.get_by_test_id("idmqa-input").press("Enter")
     page.wait_for_url("**q=Who+opened*")
@@ -703,8 +703,8 @@ def test_with_keys_the_search_page_and_its_links_work(page, keyed: str) -> None:
         link.click()
     detail = opened.value
     detail.wait_for_load_state()
-    shown = json.loads(detail.locator("body").inner_text())
-    assert shown["id"] == passages.first.get_attribute("data-passage-id")
+    shown = detail.locator("article.passage").get_attribute("data-passage-id")
+    assert shown == passages.first.get_attribute("data-passage-id")
     # Outside the page, its key asks nothing.
     outside = httpx.post(
         f"{keyed}/ask", json={"question": "MiGOF"}, headers={"X-API-Key": PAGE_KEY}, timeout=30

@@ -69,3 +69,8 @@ def test_without_votes_or_with_a_bad_grouping_it_says_so(tmp_path: Path) -> None
     assert not (tmp_path / "nothing").exists()
     bad = _idmqa(tmp_path, "stats", "--by", "hour")
     assert bad.returncode == 2 and "--by" in bad.stderr
+    (tmp_path / "garbage").mkdir()
+    (tmp_path / "garbage" / "feedback.sqlite3").write_bytes(b"not a database" * 100)
+    corrupt = _idmqa(tmp_path / "garbage", "export")
+    assert corrupt.returncode == 1 and "cannot read the feedback database" in corrupt.stderr
+    assert "Traceback" not in corrupt.stderr

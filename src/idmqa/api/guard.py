@@ -32,11 +32,22 @@ access_log = logging.getLogger("idmqa.access")
 
 #: Paths anyone may call: probes, the page, the widget script and the API description.
 OPEN_PATHS = frozenset(
-    {"/health", "/ready", "/", "/widget.js", "/docs", "/openapi.json", "/favicon.ico"}
+    {
+        "/health",
+        "/ready",
+        "/",
+        "/widget.js",
+        "/pages.css",
+        "/pages.js",
+        "/docs",
+        "/openapi.json",
+        "/favicon.ico",
+    }
 )
-#: Citation links: opened by a browser as a plain navigation, which never carries a key, from
-#: any page showing answers (the report's published text, limited per client like the rest).
-LINK_PREFIX = "/passages/"
+#: Citation links, and the speaker pages they link to: opened by a browser as a plain
+#: navigation, which never carries a key, from any page showing answers (the report's
+#: published text, limited per client like the rest).
+LINK_PREFIXES = ("/passages/", "/speakers/")
 #: The only routes a public key (one that sits in a web page) may call: what the widget does.
 PUBLIC_KEY_PATHS = frozenset({"/ask", "/feedback", "/starters"})
 
@@ -308,7 +319,7 @@ class GuardMiddleware:
     def _refusal(self, scope: Scope, path: str) -> tuple[int, str, list] | None:
         """Why a request is refused (status, detail, headers), or None to let it through."""
         client = scope["client"][0]
-        if not self.keys or path.startswith(LINK_PREFIX):
+        if not self.keys or path.startswith(LINK_PREFIXES):
             return self._limited(self.limits.client, f"ip:{client}")
         wait = self.limits.exhausted(self.limits.auth_failures, f"fail:{client}")
         if wait:

@@ -6,10 +6,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from idmqa.api.schemas import GUARDED_RESPONSES, MAX_NAME_CHARS, CitationOut, Problem, SpeakerRef
+from idmqa.api.pages import page_language, prefers_html, speaker_page
+from idmqa.api.schemas import (
+    GUARDED_RESPONSES,
+    MAX_NAME_CHARS,
+    VARY_ACCEPT,
+    CitationOut,
+    PageLanguage,
+    Problem,
+    SpeakerRef,
+)
 from idmqa.api.shaping import passage_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.people.model import Person
@@ -126,13 +136,21 @@ def list_speakers(
     responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
 )
 def get_speaker(
-    speaker_id: Annotated[str, Path(max_length=MAX_NAME_CHARS)], service: ServiceDep
-) -> SpeakerDetail:
-    """One person: roles, agenda appearances and every statement as a cited passage."""
+    speaker_id: Annotated[str, Path(max_length=MAX_NAME_CHARS)],
+    service: ServiceDep,
+    request: Request,
+    response: Response,
+    lang: PageLanguage = None,
+) -> SpeakerDetail | HTMLResponse:
+    """One person: roles, agenda appearances and every statement as a cited passage. A
+    browser (``Accept: text/html``) gets it as a readable page."""
     with _reference("speaker_id"):
         person = service.person(speaker_id)
     if person is None:
         raise HTTPException(404, service.who_is(speaker_id)[0])
+    if prefers_html(request):
+        return speaker_page(service, person, page_language(request, lang))
+    response.headers.update(VARY_ACCEPT)
     statements = [
         StatementOut.model_validate(passage_json(service, p)) for p in service.statements(person.id)
     ]

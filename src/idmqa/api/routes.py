@@ -10,23 +10,26 @@ from fastapi.responses import JSONResponse
 
 from idmqa.api.fastjson import JSONBytes
 from idmqa.api.guard import PASSAGES_HEADER
+from idmqa.api.pages import page_language, passage_page, prefers_html
 from idmqa.api.schemas import (
     GUARDED_RESPONSES,
     JSON_BODY_RESPONSES,
     MAX_ID_CHARS,
     MAX_K,
     MAX_QUESTION_CHARS,
+    UI_LANGUAGES,
+    VARY_ACCEPT,
     AskFilters,
     AskRequest,
     AskResponse,
     HistoryTurn,
+    PageLanguage,
     PassageDetail,
     Problem,
     Starters,
 )
 from idmqa.api.shaping import answer_json, passage_in_context_json, person_ref_json
 from idmqa.api.state import ServiceDep
-from idmqa.index.starters import LANGUAGES as UI_LANGUAGES
 from idmqa.retrieval.conversation import Asked
 from idmqa.retrieval.search import Filters
 from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService, check_history
@@ -134,6 +137,8 @@ def ask_get(
 def get_passage(
     passage_id: Annotated[str, Path(max_length=MAX_ID_CHARS)],
     service: ServiceDep,
+    request: Request,
+    lang: PageLanguage = None,
     around: Annotated[
         int | None,
         Query(
@@ -144,11 +149,16 @@ def get_passage(
     ] = None,
 ) -> Response:
     """One passage by id, with the ids of the passages before and after it; with
-    ``around=n``, those n passages on each side too."""
+    ``around=n``, those n passages on each side too. A browser (``Accept: text/html``) gets
+    it as a readable page."""
     found = service.passage(passage_id, around or 0)
     if found is None:
         raise HTTPException(404, "no passage with this id (ids come from /ask answers)")
-    return JSONBytes(passage_in_context_json(service, found, around is not None))
+    if prefers_html(request):
+        return passage_page(service, found, page_language(request, lang))
+    return JSONBytes(
+        passage_in_context_json(service, found, around is not None), headers=VARY_ACCEPT
+    )
 
 
 @router.get("/starters", response_model=Starters, responses=GUARDED_RESPONSES)

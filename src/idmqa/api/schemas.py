@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from idmqa.index.starters import LANGUAGES as UI_LANGUAGES
 from idmqa.retrieval.conversation import MAX_PASSAGE_ID_CHARS, MAX_TURN_PASSAGES, MAX_TURNS
 from idmqa.service import MAX_PERSON_REF_CHARS
 from idmqa.settings import Settings
@@ -23,6 +25,14 @@ MAX_NAME_CHARS = MAX_PERSON_REF_CHARS
 #: The schema's bounds of ``k``: the settings' defaults (IDMQA_MAX_K may lower the ceiling).
 MAX_K = Settings.model_fields["max_k"].default
 DEFAULT_K = Settings.model_fields["default_k"].default
+
+#: The language of a readable page (``?lang=``; else the browser's, else French).
+PageLanguage = Annotated[
+    Literal[UI_LANGUAGES] | None,
+    Query(description="Language of the page a browser gets (Accept: text/html); JSON ignores it"),
+]
+#: Routes answering JSON or a page by the Accept header say so to caches.
+VARY_ACCEPT = {"Vary": "Accept, Accept-Language"}
 
 
 class AskFilters(BaseModel):
@@ -126,6 +136,9 @@ class CitationOut(BaseModel):
 
     document: str
     title: str
+    short_title: str = Field(
+        ..., description="The document's short title (its metadata's short_title, else title)"
+    )
     section: str
     kind: str
     lines: list[int] = Field(..., description="[first, last] 1-based lines in the source file")

@@ -18,6 +18,7 @@ def citation_json(citation: Citation) -> dict:
     return {
         "document": citation.document,
         "title": citation.title,
+        "short_title": citation.short_title,
         "section": citation.section,
         "kind": citation.kind,
         "lines": list(citation.lines),

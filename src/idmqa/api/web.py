@@ -62,6 +62,20 @@ def widget_js(request: Request) -> Response:
     )
 
 
+@router.api_route("/pages.css", methods=["GET", "HEAD"])
+def pages_css(request: Request) -> Response:
+    """The style of the readable passage and speaker pages."""
+    return _serve(request, "pages.css", "text/css; charset=utf-8", {"Cache-Control": "no-cache"})
+
+
+@router.api_route("/pages.js", methods=["GET", "HEAD"])
+def pages_js(request: Request) -> Response:
+    """The readable pages' copy-citation button."""
+    return _serve(
+        request, "pages.js", "text/javascript; charset=utf-8", {"Cache-Control": "no-cache"}
+    )
+
+
 @router.api_route("/", methods=["GET", "HEAD"])
 def search_page(request: Request) -> Response:
     """A small search page for quick look-ups, built from the widget's components."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -64,4 +65,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    return {"export": _export, "stats": _stats}[args.action](args)
+    try:
+        return {"export": _export, "stats": _stats}[args.action](args)
+    except sqlite3.Error as exc:  # not a database, or a corrupt one: one line, exit 1
+        raise ValueError(f"cannot read the feedback database: {exc}") from exc
