@@ -483,7 +483,7 @@
 
   // Chips after an answer: more from its speakers, the rest of its section, who else spoke.
   function nextSteps(turn) {
-    var nx = el("div", "nx"), box = chips(t.next, "idmqa-next"), ps = list(turn.b.passages);
+    var nx = el("div", "nx"), box = nx.appendChild(chips(t.next, "idmqa-next")), ps = list(turn.b.passages);
     var seen = {}, now = turn.f && turn.f.speaker;
     seen[str(now)] = true;
     ps.forEach(function (p) {
@@ -501,7 +501,6 @@
     }
     var facet = list(turn.b.facets && turn.b.facets.speakers).filter(function (s) { return s && str(s.id) && str(s.name); });
     if (facet.length) box.appendChild(facetChip(turn, facet, nx));
-    nx.appendChild(box);
     return nx;
   }
   function moreFrom(turn, id, name) {
