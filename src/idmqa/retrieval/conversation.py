@@ -100,7 +100,16 @@ class _Vocabulary:
 
 
 def _alternation(phrases: Iterable[str]) -> str:
-    return lexicon.phrase_pattern(phrases) or r"(?!)"
+    """Whole phrases, longest first; one ending with an apostrophe ("qu'") is glued to the
+    next word."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return (
+        "|".join(
+            lexicon.phrase_pattern([p]) + ("" if p.endswith(("'", "’")) else r"(?![\w'’-])")
+            for p in ordered
+        )
+        or r"(?!)"
+    )
 
 
 @cache
@@ -118,7 +127,7 @@ def vocabulary(language: str) -> _Vocabulary:
         if f.startswith("-")
         else rf"(?<![\w-]){re.escape(f)}(?=\w)"
         if f.endswith("'")
-        else rf"(?<![\w-]){_alternation([f])}(?![\w'’-])"
+        else rf"(?<![\w-]){_alternation([f])}"
         for f in sorted(rows, key=len, reverse=True)
     )
 
@@ -130,13 +139,13 @@ def vocabulary(language: str) -> _Vocabulary:
         language,
         references,
         re.compile(forms or r"(?!)", re.IGNORECASE),
-        re.compile(rf"^\W*(?:{_alternation(words('follow_up_openers'))})(?![\w'’-])", re.I),
-        re.compile(rf"(?<![\w'’-])(?:{_alternation(words('topic_markers'))})(?![\w'’-])", re.I),
-        re.compile(rf"^(?:\W*(?:{_alternation(words('question_openers'))})(?![\w-]))+", re.I),
-        re.compile(rf"(?<![\w-])(?:{_alternation(idioms)})(?![\w-])", re.I) if idioms else None,
+        re.compile(rf"^\W*(?:{_alternation(words('follow_up_openers'))})", re.I),
+        re.compile(rf"(?<![\w'’-])(?:{_alternation(words('topic_markers'))})", re.I),
+        re.compile(rf"^(?:\W*(?:{_alternation(words('question_openers'))}))+", re.I),
+        re.compile(rf"(?<![\w-])(?:{_alternation(idioms)})", re.I) if idioms else None,
         frozenset(fold(w) for w in words("function_words")),
-        frozenset(words("auxiliaries")),
-        frozenset(words("fillers")),
+        frozenset(fold(w) for w in words("auxiliaries")),
+        frozenset(fold(w) for w in words("fillers")),
         {row[0]: row[1] for row in lexicon.rows("templates", language)},
         {row[0]: row[1] for row in lexicon.rows("contractions", language)},
     )
@@ -167,7 +176,8 @@ class Resolver:
         self.lookup = lookup
         self.passage = passage
         self.default_language = default_language
-        self._civilities = frozenset(fold(c).rstrip(".") for c in CIVILITIES)
+        #: civilities as question words ("m", "mme", "ms") and the gender they tell
+        self._civilities = {fold(c).rstrip("."): gender for c, gender in CIVILITIES.items()}
 
     # ------------------------------------------------------------------ conversation
 
@@ -227,8 +237,8 @@ class Resolver:
         if opener is None:
             return None
         rest = _END.sub("", question[opener.end() :]).strip(" ,;:")
-        if not rest or words.question.match(rest):
-            return None
+        if not rest or any(words.question.match(c.strip()) for c in re.split(r"[,;:]", rest)):
+            return None  # a question of its own ("Et maintenant, qu'a dit X sur… ?")
         marker = words.marker.match(rest)
         person = self._designated(rest, words) if previous.person and not marker else None
         if person is not None:
@@ -243,7 +253,7 @@ class Resolver:
         """The person ``rest`` designates: a name (with nothing else than their organisation
         or country: "M. Khan de l'UNICEF"), or else the best match of the people lookup for
         its countries, organisations and titles ("the Swiss one", "la Suisse")."""
-        idle = words.function_words | words.fillers | self._civilities
+        idle = words.function_words | words.fillers | set(self._civilities)
         query = [w for w in _words(rest) if w not in idle]
         named = self.people.detect(rest)
         if named:
@@ -251,7 +261,10 @@ class Resolver:
             _, left = concepts_in(" ".join(w for w in query if w not in names))
             if any(w not in idle for w in _words(left)):
                 return None
-            # a shared surname: the lookup weighs the organisation or country given with it
+            # a shared surname: told apart by the civility's gender ("Mme Haddad"), then by the
+            # organisation or country given with it, as the lookup weighs them
+            genders = {self._civilities[w] for w in _words(rest) if self._civilities.get(w)}
+            named = [p for p in named if not genders or p.gender in genders] or named
             best = [p for p, _, _ in self.lookup.scored(" ".join(query)) if p in named]
             return (best or named)[0]
         if not concepts_in(rest)[0]:
@@ -491,10 +504,12 @@ def _demonstrative(text: str, m: re.Match[str], ref: _Reference, target: str, w:
 def _inverted(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
     verb = re.search(r"[\w]+$", text[: m.start()])
     participle = _next_word(text, m.end())
-    auxiliary = verb is not None and fold(verb.group()) in words.auxiliaries
-    if auxiliary and participle is not None and _content(participle.group(1), words):
-        # "Qu'a-t-il dit sur…" → "Qu'a dit X sur…"
-        return m.start(), participle.end(), f"{text[m.end() : participle.end()]} {target}", ""
+    if verb is not None and fold(verb.group()) in words.auxiliaries:
+        # "Qu'a-t-il dit sur…" → "Qu'a dit X sur…"; "a-t-elle été lancée" → "a été lancée X"
+        while participle is not None and fold(participle.group(1)) in words.auxiliaries:
+            participle = _next_word(text, participle.end())
+        if participle is not None and _content(participle.group(1), words):
+            return m.start(), participle.end(), f"{text[m.end() : participle.end()]} {target}", ""
     return m.start(), m.end(), f" {target}", ""
 
 
