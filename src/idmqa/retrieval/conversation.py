@@ -270,8 +270,9 @@ class Resolver:
         if not concepts_in(rest)[0]:
             return None
         # words that match nobody ("deputy" of a role the report writes in French) are left
-        # out rather than taken to designate nobody
-        for kept in (query, [w for w in query if self.lookup.scored(w)]):
+        # out rather than taken to designate nobody; then the title ("the head of UNICEF")
+        matching = [w for w in query if self.lookup.scored(w)]
+        for kept in (query, matching, [w for w in matching if w not in _title_words()]):
             scored = self.lookup.scored(" ".join(kept))
             if scored:
                 return scored[0][0]
@@ -424,6 +425,12 @@ class Resolver:
 
 def _bare(topic: str) -> str:
     return _END.sub("", topic).strip(" ,;:")
+
+
+@cache
+def _title_words() -> frozenset[str]:
+    """The words of titles in every language ("head", "directeur"), folded."""
+    return frozenset(fold(w) for row in lexicon.all_rows("titles") for w in row[0].split())
 
 
 @cache
