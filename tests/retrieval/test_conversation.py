@@ -8,11 +8,10 @@ import shutil
 
 import pytest
 
-from idmqa import lexicon
 from idmqa.index.build import collect_passages
 from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
-from idmqa.retrieval.conversation import Asked, Resolver, vocabulary
+from idmqa.retrieval.conversation import Asked, Resolver
 from idmqa.schema import Passage, PassagePerson
 from idmqa.settings import Settings
 from tests.helpers import SECOND_REPORT, make_passage, passage_token_counter
@@ -256,24 +255,6 @@ def test_a_conversation_carries_its_person_and_topic_along(resolver: Resolver) -
     assert _read(resolver, "Et sur les villes ?", *turns) == (
         "Qu'a dit Jonas Weber sur les villes ?"
     )
-
-
-def test_every_language_with_references_has_the_rest_of_the_vocabulary() -> None:
-    for language in lexicon.LANGUAGES:
-        if not lexicon.rows("references", language):
-            continue
-        words = vocabulary(language)
-        assert {"said", "about", "owner"} <= set(words.templates)
-        for ref in words.references.values():
-            assert ref.refers in {"person", "topic", "either", "owner"}
-            assert ref.grammar in {
-                "subject",
-                "object",
-                "possessive",
-                "inverted",
-                "demonstrative",
-                "clitic",
-            }
 
 
 # ---------------------------------------------------------------------- another report
