@@ -227,6 +227,16 @@ def test_an_elliptic_follow_up_changes_the_topic_and_keeps_the_person(
     assert reading.question == read and reading.rules == ("topic switch",)
 
 
+def test_a_country_after_a_question_about_something_is_a_topic_not_a_person(
+    resolver: Resolver,
+) -> None:
+    reading = resolver.read("And Switzerland?", [Asked("What is the seed fund?")])
+    assert reading.rules == ("topic switch",) and reading.question == "What is Switzerland?"
+    about_someone = resolver.read("And Switzerland?", [Asked("What did Dubois say on data?")])
+    assert about_someone.rules == ("person switch",)
+    assert about_someone.question == "What did Jonas Weber say on data?"
+
+
 @pytest.mark.parametrize(
     "question",
     [

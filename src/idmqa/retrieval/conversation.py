@@ -152,7 +152,7 @@ class Resolver:
         named = self.people.detect(question)
         person = named[0] if named else None
         topic = self._topic(question, words, person)
-        about = bool(named) or asks_for_person(question)
+        about = _about_person(question, words, bool(named))
         return Reading(question, (), language, person, topic, about)
 
     # ------------------------------------------------------------------ elliptic switches
@@ -167,7 +167,9 @@ class Resolver:
         if not rest or any(words.question.match(c.strip()) for c in re.split(r"[,;:]", rest)):
             return None  # a question of its own ("Et maintenant, qu'a dit X sur… ?")
         marker = words.marker.match(rest)
-        person = self._designated(rest, words) if previous.person and not marker else None
+        # "Et la Suisse ?" changes the person only of a question about someone
+        someone = previous.about_person and previous.person is not None and not marker
+        person = self._designated(rest, words) if someone else None
         if person is not None:
             text = self._replace_person(previous, person, words)
             return self._reading(text, "person switch", words, person, previous.topic, True)
@@ -276,7 +278,7 @@ class Resolver:
             text = text[:at] + suffix + text[at:]
         text = tidy(re.sub(r"[ \t]{2,}", " ", text).strip(), words)
         named = self.people.detect(text)
-        about = person is not None or bool(named) or asks_for_person(text)
+        about = _about_person(text, words, person is not None or bool(named))
         person = person or (named[0] if named else None)
         return self._reading(text, "+".join(dict.fromkeys(rules)), words, person, None, about)
 
@@ -377,6 +379,12 @@ def _mention(text: str, person: Person) -> tuple[int, int] | None:
         if m is not None:
             return m.start(), m.end()
     return None
+
+
+def _about_person(question: str, words: Vocabulary, named: bool) -> bool:
+    """Is ``question`` about someone: naming them, asking who, or asking what was said?"""
+    said = _speech_words(words.language)
+    return named or asks_for_person(question) or any(w in said for w in words_of(question))
 
 
 @cache
