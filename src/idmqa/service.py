@@ -143,7 +143,11 @@ class QAService:
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
         self._resolver = Resolver(
-            self._index.people, self._lookup, self._by_id.get, self._searcher.corpus_language
+            self._index.people,
+            self._lookup,
+            self._by_id.get,
+            self._searcher.corpus_language,
+            settings.max_question_chars,
         )
 
     # ------------------------------------------------------------------ questions

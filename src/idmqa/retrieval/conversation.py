@@ -29,17 +29,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
+from itertools import islice
 
 from idmqa import lexicon
 from idmqa.people.lookup import Lookup, concepts_in
 from idmqa.people.model import CIVILITIES, People, Person, asks_for_person, fold
 from idmqa.retrieval.rewrite import (
     EDITS,
-    END,
     WORD,
     Reference,
     Vocabulary,
+    bare,
     tidy,
     vocabulary,
     words_of,
@@ -55,6 +56,11 @@ MAX_PASSAGE_ID_CHARS = 200
 #: Longest elliptic follow-up read as designating someone, in words ("Et Mme Liduvina Magarin
 #: d'El Salvador ?"): the people lookup compares each word with every person.
 MAX_DESIGNATION_WORDS = 8
+#: Questions whose people are remembered (what People.detect found in them).
+DETECTED_QUESTIONS = 256
+#: Most words of a question read as references ("il", "son", "en"…): a follow-up has a few; a
+#: question made of hundreds would cost each of them a pass over it.
+MAX_REFERENCES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +104,17 @@ class Resolver:
         lookup: Lookup,
         passage: Callable[[str], Passage | None],
         default_language: str = "fr",
+        max_chars: int = 1000,
     ) -> None:
         self.people = people
         self.lookup = lookup
         self.passage = passage
         self.default_language = default_language
+        #: longest rewritten question: past it, the question is read as asked (a topic put in
+        #: place of a pronoun, turn after turn, would otherwise grow without bound)
+        self.max_chars = max_chars
+        # a client sends the same earlier turns again with each follow-up
+        self._detect = lru_cache(maxsize=DETECTED_QUESTIONS)(people.detect)
         #: civilities as question words ("m", "mme", "ms") and the gender they tell
         self._civilities = {fold(c).rstrip("."): gender for c, gender in CIVILITIES.items()}
 
@@ -122,7 +134,7 @@ class Resolver:
     def _people_of(self, reading: Reading, passage_ids: Sequence[str]) -> list[Person]:
         """Whom a later pronoun may stand for: the people the turn's question names, its
         person, then the statement speakers of its passages, most present first."""
-        named = self.people.detect(reading.question)
+        named = self._detect(reading.question)
         weights: dict[str, float] = {}
         for rank, pid in enumerate(passage_ids, 1):
             found = self.passage(pid)
@@ -147,9 +159,9 @@ class Resolver:
             read = self._refer(question, words, previous, candidates) or self._switch(
                 question, words, previous
             )
-            if read is not None:
+            if read is not None and len(read.question) <= self.max_chars:
                 return read
-        named = self.people.detect(question)
+        named = self._detect(question)
         person = named[0] if named else None
         topic = self._topic(question, words, person)
         about = _about_person(question, words, bool(named))
@@ -163,7 +175,7 @@ class Resolver:
         opener = words.opener.match(question)
         if opener is None:
             return None
-        rest = END.sub("", question[opener.end() :]).strip(" ,;:")
+        rest = bare(question[opener.end() :]).strip(" ,;:")
         if not rest or any(words.question.match(c.strip()) for c in re.split(r"[,;:]", rest)):
             return None  # a question of its own ("Et maintenant, qu'a dit X sur… ?")
         marker = words.marker.match(rest)
@@ -186,7 +198,7 @@ class Resolver:
             return None
         idle = words.function_words | words.fillers | set(self._civilities)
         query = [w for w in words_of(rest) if w not in idle]
-        named = self.people.detect(rest)
+        named = self._detect(rest)
         if named:
             names = {t for p in named for alias in p.tokens for t in alias}
             _, left = concepts_in(" ".join(w for w in query if w not in names))
@@ -246,7 +258,7 @@ class Resolver:
         suffix = ""
         person: Person | None = None
         rules: list[str] = []
-        for m in words.reference.finditer(question):
+        for m in islice(words.reference.finditer(question), MAX_REFERENCES):
             if any(i.start() <= m.start() < i.end() for i in idioms):
                 continue
             ref = words.references[fold(m.group())]
@@ -273,11 +285,10 @@ class Resolver:
         for start, end, new in sorted(edits, reverse=True):
             text = text[:start] + new + text[end:]
         if suffix:
-            end = END.search(text)
-            at = end.start() if end else len(text)
+            at = len(bare(text))
             text = text[:at] + suffix + text[at:]
         text = tidy(re.sub(r"[ \t]{2,}", " ", text).strip(), words)
-        named = self.people.detect(text)
+        named = self._detect(text)
         about = _about_person(text, words, person is not None or bool(named))
         person = person or (named[0] if named else None)
         return self._reading(text, "+".join(dict.fromkeys(rules)), words, person, None, about)
@@ -335,12 +346,12 @@ class Resolver:
         if span is not None:
             marker = words.marker.search(question, span[1])
             if marker is not None:
-                return _bare(question[marker.end() :])
+                return _topic_text(question[marker.end() :])
             topic = question[span[1] :]
             skip = words.function_words | _speech_words(words.language)
             while (first := WORD.match(topic.lstrip())) and fold(first.group()) in skip:
                 topic = topic.lstrip()[first.end() :]
-            return _bare(topic)
+            return _topic_text(topic)
         opening = words.question.match(question)
         rest = question[opening.end() :] if opening else question
         first = WORD.search(rest)
@@ -350,12 +361,12 @@ class Resolver:
             and first is not None
             and fold(first.group()) not in (words.function_words)
         ):
-            return _bare(rest[marker.end() :])
-        return _bare(rest)
+            return _topic_text(rest[marker.end() :])
+        return _topic_text(rest)
 
 
-def _bare(topic: str) -> str:
-    return END.sub("", topic).strip(" ,;:")
+def _topic_text(topic: str) -> str:
+    return bare(topic).strip(" ,;:")
 
 
 @cache

@@ -18,10 +18,25 @@ from idmqa import lexicon
 from idmqa.people.model import fold
 
 WORD = re.compile(r"[\w'’-]+")
-#: The end of a question: its final punctuation.
-END = re.compile(r"\s*[?!.…]*\s*$")
+#: What ends a question: its final punctuation and white space (stripped, never matched by a
+#: regular expression: a run of spaces would cost it quadratic time).
+_END_CHARS = " \t\n\r?!.…"
 #: What a French word elides before ("d'António", "l'Alliance"; an aspirated h is rare in names).
 _VOWEL = re.compile(r"[aeiouàâäéèêëîïôöûüœæh]", re.IGNORECASE)
+
+
+def bare(text: str) -> str:
+    """``text`` without its final punctuation."""
+    return text.rstrip(_END_CHARS)
+
+
+def _last_word(text: str) -> str:
+    """The word ``text`` ends with, after white space and an elision's apostrophe ("qu'")."""
+    tail = text.rstrip().rstrip("'’")
+    start = len(tail)
+    while start and (tail[start - 1].isalnum() or tail[start - 1] == "_"):
+        start -= 1
+    return tail[start:]
 
 
 def words_of(text: str) -> list[str]:
@@ -154,15 +169,15 @@ def _demonstrative(text: str, m: re.Match[str], ref: Reference, target: str, w: 
     noun = _next_word(text, m.end())
     if noun is not None and _content(noun.group(1), w):
         return m.start(), noun.end(), target, ""  # "this mechanism" → the topic
-    if END.fullmatch(text, m.end()):
+    if not bare(text[m.end() :]):
         return m.start(), m.end(), target, ""  # "Who else spoke about this?"
     return None
 
 
 def _inverted(text: str, m: re.Match[str], ref: Reference, target: str, words: Vocabulary):
-    verb = re.search(r"[\w]+$", text[: m.start()])
+    verb = _last_word(text[: m.start()])
     participle = _next_word(text, m.end())
-    if verb is not None and fold(verb.group()) in words.auxiliaries:
+    if fold(verb) in words.auxiliaries:
         # "Qu'a-t-il dit sur…" → "Qu'a dit X sur…"; "a-t-elle été lancée" → "a été lancée X"
         while participle is not None and fold(participle.group(1)) in words.auxiliaries:
             participle = _next_word(text, participle.end())
@@ -184,11 +199,11 @@ def _clitic(text: str, m: re.Match[str], ref: Reference, target: str, words: Voc
             return None
         return m.start(), participle.end(), f"{text[m.end() : participle.end()]} {target}", ""
     # "Qui en a parlé ?", "Qu'en pense-t-il ?": after a question word or a pronoun only
-    before = re.search(r"(\w+)['’]?\s*$", text[: m.start()])
-    if (
-        before is not None
-        and not words.question.fullmatch(before.group(0).strip())
-        and fold(before.group(1)) not in words.function_words
+    before = _last_word(text[: m.start()])
+    if not (
+        not before
+        or fold(before) in words.function_words
+        or any(words.question.fullmatch(w) for w in (before, before + "'"))
     ):
         return None
     if not _content(verb.group(1), words) and fold(verb.group(1)) not in words.auxiliaries:
@@ -220,5 +235,5 @@ def tidy(text: str, words: Vocabulary) -> str:
         if " " not in word:
             pattern = rf"(?<![\w'’-]){word}\s+(?={_VOWEL.pattern})"
             text = re.sub(pattern, cased(elided), text, flags=re.IGNORECASE)
-    text = re.sub(r"\s+([,.])", r"\1", text)
+    text = re.sub(r"(\S)\s+([,.])", r"\1\2", text)
     return re.sub(r"\s{2,}", " ", text).strip()
