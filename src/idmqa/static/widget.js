@@ -163,7 +163,7 @@
     ".ch[aria-expanded=true]{background:#e3e8f4}.ch:disabled{opacity:.6}" +
     ".fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;font-size:13px;color:#4a4a55}" +
     ".fb button{background:#fff;border:1px solid #c9ccd3;border-radius:8px;min-width:40px;min-height:32px;padding:0 8px}" +
-    ".fb button[aria-pressed=true]{border-color:var(--ink);background:#e3e8f4}" +
+    ".fb button[aria-pressed=true]{border-color:var(--ink);background:#e3e8f4}[aria-disabled=true]{cursor:default}[aria-disabled=true][aria-pressed=false]{opacity:.55}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #dcdfe5;background:#fff;margin:0}" +
     "input{flex:1;min-width:0;font:inherit;color:#1b1b1f;background:#fff;border:1px solid #767680;border-radius:8px;padding:9px 12px;margin:0;height:auto}" +
     ".send{border:0;border-radius:8px;padding:0 16px;background:var(--a);color:var(--ai);font-weight:600;min-height:44px}" +
