@@ -323,9 +323,10 @@
   // A failed fetch says nothing of why. Cross-origin, a request the page may not read
   // (`no-cors`) still tells whether the service answers: if it does, the browser refused the
   // readable one, most likely because this origin is not among the service's CORS origins.
-  function unreachable() {
+  // A request given up after 30 s (AbortError) was not refused: the service is slow or down.
+  function unreachable(e) {
     var down = message("e", t.down, true);
-    if (httpUrl(api).origin === location.origin) return Promise.resolve(down);
+    if (httpUrl(api).origin === location.origin || (e && e.name === "AbortError")) return Promise.resolve(down);
     return fetch(api + "/health", { mode: "no-cors", credentials: "omit", cache: "no-store" }).then(function () {
       return attrs(message("e", fmt(t.cors, { o: location.origin }), true), { "data-testid": "idmqa-cors" });
     }, function () { return down; });
@@ -593,7 +594,7 @@
       var turn = { l: o.label || q, q: q, f: o.filters || null, b: keep(x.body) };
       if (!page) { turns = turns.concat([turn]).slice(-MAX_TURNS); store(); }
       return answer(turn);
-    }, function () { return unreachable().then(function (n) { return [n]; }); }).catch(function () {
+    }, function (e) { return unreachable(e).then(function (n) { return [n]; }); }).catch(function () {
       // An answer the widget cannot read: say so, never stay "searching".
       return [message("e", t.odd, true)];
     }).then(function (out) {
