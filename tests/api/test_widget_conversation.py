@@ -9,6 +9,7 @@ origin); the widget, the server, its index and its database are the real ones.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,6 +113,31 @@ def test_a_reload_keeps_the_conversation(page, convo) -> None:
     sent = ask(page, "Et M. Lauber ?")
     assert sent["history"] == [{"question": first, "passage_ids": ids}]
     assert page.get_by_test_id("idmqa-question").count() == 2
+
+
+def test_a_service_without_conversations_is_asked_again_without_history(page, convo) -> None:
+    """A server from before follow-ups refuses the unknown field; the widget still answers."""
+    base, _ = convo
+    sent = []
+
+    def older_server(route) -> None:
+        body = route.request.post_data_json
+        sent.append(body)
+        if "history" not in body:
+            route.continue_()
+            return
+        error = {"loc": ["body", "history"], "msg": "Extra inputs are not permitted"}
+        detail = {"detail": "history: extra inputs are not permitted", "errors": [error]}
+        route.fulfill(status=422, content_type="application/json", body=json.dumps(detail))
+
+    host(page, base)
+    page.get_by_test_id("idmqa-launcher").click()
+    ask(page, "What is the MiGOF?")
+    page.route(f"{base}/ask", older_server)
+    ask(page, "What are its principles?")
+    assert [("history" in body) for body in sent] == [True, False]
+    assert len(shown_ids(page)) == 5
+    assert page.get_by_role("alert").count() == 0
 
 
 def test_new_conversation_clears_it(page, convo) -> None:

@@ -163,7 +163,7 @@
     ".ch[aria-expanded=true]{background:#e3e8f4}.ch:disabled{opacity:.6}" +
     ".fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;font-size:13px;color:#4a4a55}" +
     ".fb button{background:#fff;border:1px solid #c9ccd3;border-radius:8px;min-width:40px;min-height:32px;padding:0 8px}" +
-    ".fb button[aria-pressed=true]{border-color:var(--ink);background:#e3e8f4}" +
+    ".fb button[aria-pressed=true]{border-color:var(--ink);background:#e3e8f4}[aria-disabled=true]{cursor:default}[aria-disabled=true][aria-pressed=false]{opacity:.55}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #dcdfe5;background:#fff;margin:0}" +
     "input{flex:1;min-width:0;font:inherit;color:#1b1b1f;background:#fff;border:1px solid #767680;border-radius:8px;padding:9px 12px;margin:0;height:auto}" +
     ".send{border:0;border-radius:8px;padding:0 16px;background:var(--a);color:var(--ai);font-weight:600;min-height:44px}" +
@@ -323,9 +323,10 @@
   // A failed fetch says nothing of why. Cross-origin, a request the page may not read
   // (`no-cors`) still tells whether the service answers: if it does, the browser refused the
   // readable one, most likely because this origin is not among the service's CORS origins.
-  function unreachable() {
+  // A request given up after 30 s (AbortError) was not refused: the service is slow or down.
+  function unreachable(e) {
     var down = message("e", t.down, true);
-    if (httpUrl(api).origin === location.origin) return Promise.resolve(down);
+    if (httpUrl(api).origin === location.origin || (e && e.name === "AbortError")) return Promise.resolve(down);
     return fetch(api + "/health", { mode: "no-cors", credentials: "omit", cache: "no-store" }).then(function () {
       return attrs(message("e", fmt(t.cors, { o: location.origin }), true), { "data-testid": "idmqa-cors" });
     }, function () { return down; });
@@ -593,7 +594,7 @@
       var turn = { l: o.label || q, q: q, f: o.filters || null, b: keep(x.body) };
       if (!page) { turns = turns.concat([turn]).slice(-MAX_TURNS); store(); }
       return answer(turn);
-    }, function () { return unreachable().then(function (n) { return [n]; }); }).catch(function () {
+    }, function (e) { return unreachable(e).then(function (n) { return [n]; }); }).catch(function () {
       // An answer the widget cannot read: say so, never stay "searching".
       return [message("e", t.odd, true)];
     }).then(function (out) {
