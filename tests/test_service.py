@@ -147,6 +147,7 @@ def test_the_context_of_a_follow_up_reads_it_in_its_conversation(service) -> Non
         history=[Asked("Qu'a dit António Vitorino sur la société civile ?")],
     )
     assert packed.question == "Et M. Lauber ?"
+    assert packed.interpreted_as == "Qu'a dit Jürg Lauber sur la société civile ?"
     assert any("jurg-lauber" in c.passage.speakers for c in packed.passages)
 
 

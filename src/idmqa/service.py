@@ -214,6 +214,7 @@ class QAService:
             encoding,
             result.answerable,
             result.confidence,
+            result.interpreted_as,
         )
 
     # ------------------------------------------------------------------ quotes

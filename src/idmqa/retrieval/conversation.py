@@ -222,8 +222,7 @@ class Resolver:
         return None
 
     def _replace_person(self, previous: Reading, person: Person, words: Vocabulary) -> str:
-        assert previous.person is not None
-        span = _mention(previous.question, previous.person)
+        span = _mention(previous.question, previous.person) if previous.person else None
         if span is not None:
             return previous.question[: span[0]] + person.name + previous.question[span[1] :]
         return self._template(words, person.name, previous.topic)
@@ -272,6 +271,8 @@ class Resolver:
             if edit is None:
                 continue
             start, end, text, after = edit
+            if any(s < end and start < e for s, e, _ in edits):
+                continue  # a word another edit already rewrote
             edits.append((start, end, text))
             suffix += after
             if isinstance(about, Person):
