@@ -209,7 +209,7 @@ class Searcher:
         language, readings = self.reading(question)
         total = len(self.index.passages)
         n = total if filters else min(total, self.settings.candidates)
-        vector = self.embed_query(question)
+        vector = self.embed_query(self.dense_text(question, language))
         # With filters both rankers rank only the passages the filters let through (dense
         # exactly, whatever the index type).
         allowed = self.allowed(filters) if filters else None
@@ -320,16 +320,32 @@ class Searcher:
         question about 2023 is not answered by a report of 2018, in any language."""
         return [n for n in _NUMBER.findall(question) if n not in self.vocabulary]
 
+    def _table_words(self, question: str) -> list[str]:
+        """The corpus words the build's bilingual table gives the question's English words
+        (none over a corpus the table does not translate into)."""
+        if self.corpus_language != "fr" or not self.index.bilingual:
+            return []
+        table = self.index.bilingual
+        return [w for word in english_words(question) for w in table.get(english_stem(word), ())]
+
     def _bilingual_ranking(
         self, question: str, readings: frozenset[str], n: int
     ) -> dict[int, float]:
         """BM25 over the corpus words the build's bilingual table gives the question's
         words, for a question read in English over a French corpus."""
-        if "en" not in readings or self.corpus_language != "fr" or not self.index.bilingual:
-            return {}
-        table = self.index.bilingual
-        words = [w for word in english_words(question) for w in table.get(english_stem(word), ())]
+        words = self._table_words(question) if "en" in readings else []
         return self._top(self._bm25_scores(analyze(" ".join(words))), n) if words else {}
+
+    def dense_text(self, question: str, language: str) -> str:
+        """What the model embeds for ``question``: an English question over a French corpus
+        is followed by the French words the bilingual table and the glossary give its words
+        ("paid" → "payer", "financer"). The multilingual model matches an English relation
+        to its French wording weakly; with the corpus' own words beside it, the question
+        lands nearer the passages that use them, at no extra model call."""
+        if language != "en" or self.corpus_language == "en":
+            return question
+        words = self._table_words(question) + self.glossary.translations(question)
+        return f"{question} {' '.join(words)}" if words else question
 
     def _without_copies(self, order: list[int], k: int) -> list[int]:
         """The first ``k`` of ``order`` keeping one passage per near-duplicate group."""
