@@ -320,13 +320,15 @@ class Searcher:
         question about 2023 is not answered by a report of 2018, in any language."""
         return [n for n in _NUMBER.findall(question) if n not in self.vocabulary]
 
-    def _table_words(self, question: str) -> list[str]:
-        """The corpus words the build's bilingual table gives the question's English words
-        (none over a corpus the table does not translate into)."""
+    def _table_words(self, question: str, most: int | None = None) -> list[str]:
+        """The corpus words the build's bilingual table gives the question's English words,
+        of those with at most ``most`` translations if given (none over a corpus the table
+        does not translate into)."""
         if self.corpus_language != "fr" or not self.index.bilingual:
             return []
         table = self.index.bilingual
-        return [w for word in english_words(question) for w in table.get(english_stem(word), ())]
+        found = (table.get(english_stem(word), ()) for word in english_words(question))
+        return [w for words in found if most is None or len(words) <= most for w in words]
 
     def _bilingual_ranking(
         self, question: str, readings: frozenset[str], n: int
@@ -338,13 +340,18 @@ class Searcher:
 
     def dense_text(self, question: str, language: str) -> str:
         """What the model embeds for ``question``: an English question over a French corpus
-        is followed by the French words the bilingual table and the glossary give its words
-        ("paid" → "payer", "financer"). The multilingual model matches an English relation
-        to its French wording weakly; with the corpus' own words beside it, the question
-        lands nearer the passages that use them, at no extra model call."""
+        is followed by the French words of its terms — the glossary's, and the bilingual
+        table's for the words it translates one way only ("funding" → "financement").
+
+        The multilingual model matches English wording to its French counterpart weakly;
+        with the corpus' own words beside it, the question lands nearer the passages that
+        use them, in the same model call. A word the dictionary translates several ways
+        would add the senses the question does not mean (and model time), so only BM25
+        (:meth:`_bilingual_ranking`) reads those.
+        """
         if language != "en" or self.corpus_language == "en":
             return question
-        words = self._table_words(question) + self.glossary.translations(question)
+        words = self._table_words(question, most=1) + self.glossary.translations(question)
         return f"{question} {' '.join(words)}" if words else question
 
     def _without_copies(self, order: list[int], k: int) -> list[int]:
