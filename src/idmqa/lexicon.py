@@ -20,6 +20,7 @@ ordinals           ordinal words and their number ("second atelier")
 workshop_nouns     nouns of the meetings an agenda schedules ("atelier")
 countries          ISO code, name, other forms (names and adjective)
 organisations      code, acronym, names: the code ties the languages (WHO ↔ OMS)
+back_references    words opening a paragraph that continues the one before ("elle", "de plus")
 =================  =============================================================================
 
 Both sides read it: the parser and the attribution at build time, the person lookup at query
