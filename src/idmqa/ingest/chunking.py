@@ -62,9 +62,11 @@ def chunk_block(
     first, last = block.lines
     base_id = f"{doc.id}:{first}-{last}"
     context = section_context(block.section)
+    lead_in = block.meta.get("lead_in", "")
 
     def fits(text: str) -> bool:
-        return count_model_tokens(with_context(context, text)) <= max_tokens
+        # measured as embedded: with the section and any lead-in sentence before it
+        return count_model_tokens(_embedded(context, lead_in, text)) <= max_tokens
 
     spans = [(0, len(block.text))] if fits(block.text) else _windows(block.text, fits, overlap)
     passages = []
@@ -233,6 +235,10 @@ def embedding_text(passage: Passage) -> str:
 
     The section gives short or elliptic paragraphs the context a reader has.
     """
-    lead_in = passage.meta.get("lead_in", "")
-    context = section_context(passage.section)
-    return with_context(context, f"{lead_in}\n{passage.text}" if lead_in else passage.text)
+    return _embedded(
+        section_context(passage.section), passage.meta.get("lead_in", ""), passage.text
+    )
+
+
+def _embedded(context: str, lead_in: str, text: str) -> str:
+    return with_context(context, f"{lead_in}\n{text}" if lead_in else text)
