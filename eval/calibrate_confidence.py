@@ -43,8 +43,8 @@ def _rows(path: Path, label: int) -> list[dict]:
 def _signals(searcher: Searcher, question: str) -> tuple[tuple[float, ...], bool]:
     """The model's features for ``question``, and whether it names someone of the corpus
     (then answerable whatever the model says)."""
-    vector = searcher.embed_query(question)
-    _, readings = searcher.reading(question)
+    language, readings = searcher.reading(question)
+    vector = searcher.embed_query(searcher.dense_text(question, language))
     _, top_cosine = searcher._dense(vector, readings, 1)
     bm25 = searcher._bm25_scores(analyze(question))
     top_bm25 = float(bm25.max()) if bm25 is not None else 0.0

@@ -32,6 +32,7 @@ fillers            words of an elliptic follow-up that designate nothing ("one",
 not_references     phrases whose pronoun stands for nothing ("y a-t-il", "en matière")
 templates          how a rewritten question is phrased when the previous one cannot be reused
 contractions       words joined or elided when a rewrite puts them side by side ("de le" → "du")
+back_references    words opening a paragraph that continues the one before ("elle", "de plus")
 =================  =============================================================================
 
 Both sides read it: the parser and the attribution at build time, the person lookup and the

@@ -100,7 +100,7 @@ def test_a_list_is_embedded_with_the_sentence_that_announces_it() -> None:
         "- Adhérer aux normes internationales ;\n[...]\n"
         "- Faire reposer la gouvernance sur des partenariats."
     )
-    after = "Dans ce cadre, les partenariats sont un pilier essentiel de la gouvernance."
+    after = "Les partenariats sont un pilier essentiel de la gouvernance."
     colon_then_prose = (
         "Le paragraphe 15 du pacte mondial, parmi ses principes directeurs transversaux, "
         "fait référence aux vastes partenariats multipartites :"
@@ -118,3 +118,33 @@ def test_a_list_is_embedded_with_the_sentence_that_announces_it() -> None:
     assert embedding_text(passages[1]).endswith(f"{lead}\n{items}")  # one sentence here
     assert "trois principes" not in embedding_text(passages[2])
     assert "lead_in" not in passages[3].meta and "lead_in" not in passages[4].meta
+
+
+def test_a_paragraph_referring_back_is_embedded_with_the_paragraph_it_continues() -> None:
+    """A paragraph opening with a back reference ("Elle a souligné…", "De plus…") is embedded
+    with the first sentence of the paragraph before it in its section (past a footnote between
+    them), and stays verbatim; one naming its own subject, or opening a section, gets nothing."""
+    sec, other = ("3. PARTENARIATS", "Approche locale"), ("3. PARTENARIATS", "Données")
+    first = (
+        "Mme Julie Bolcer, Commissaire adjointe de la Mairie de New York, a présenté l'aide "
+        "fournie aux immigrants."
+    )
+    speaker = f"{first} Elle a cité les consulats."
+    follow = "Elle a souligné que la ville est fière de ses immigrants."
+    blocks = [
+        Block("paragraph", speaker, (1, 1), sec),
+        Block("footnote", "¹² https://www1.nyc.gov.", (3, 3), sec),
+        Block("paragraph", follow, (5, 5), sec),
+        Block("paragraph", "De plus, la ville publie un guide en dix langues.", (7, 7), sec),
+        Block("paragraph", "M. Osman Toprak, maire adjoint de Gaziantep, a parlé.", (9, 9), sec),
+        Block("paragraph", "Cette zone compte 350 000 réfugiés.", (11, 11), other),
+    ]
+    passages = chunk_document(_doc("x"), blocks, _words, 200)
+    assert passages[2].text == follow
+    assert embedding_text(passages[2]).startswith(f"{' › '.join(sec)}\n{first}")
+    assert embedding_text(passages[2]).endswith(follow)
+    assert "Elle a cité" not in embedding_text(passages[2])  # one sentence only
+    # a run of paragraphs referring back all carry the sentence that opened it
+    assert passages[3].meta["lead_in"] == passages[2].meta["lead_in"] == first
+    assert "lead_in" not in passages[0].meta and "lead_in" not in passages[4].meta
+    assert "lead_in" not in passages[5].meta  # a new section: nothing before it to continue

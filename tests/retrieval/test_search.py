@@ -1,7 +1,10 @@
+import os
+
 import pytest
 
-from idmqa.retrieval.search import Filters
+from idmqa.retrieval.search import Filters, Searcher
 from idmqa.service import QAService
+from idmqa.text import english_stem, english_words
 
 
 @pytest.mark.parametrize(
@@ -80,16 +83,54 @@ def test_numbers_the_corpus_never_writes_are_unknown(searcher) -> None:
     assert searcher.unknown_numbers("Qui a financé l'IDM 2018 ?") == []
 
 
-def test_english_questions_get_the_french_words_of_the_bilingual_table(searcher, manifest) -> None:
+def _require_dictionaries(manifest: dict) -> None:
     if not manifest["bilingual"]["entries"]:
-        import os
-
-        import pytest
-
         if os.environ.get("IDMQA_REQUIRE_DICTIONARIES"):
             pytest.fail("FreeDict's dictionaries are not installed (dict-freedict-eng-fra)")
         pytest.skip("FreeDict's dictionaries are not installed")
+
+
+def test_english_questions_get_the_french_words_of_the_bilingual_table(searcher, manifest) -> None:
+    _require_dictionaries(manifest)
     ranking = searcher._bilingual_ranking("room at headquarters", frozenset({"en"}), 10)
     top = [searcher.index.passages[i].text for i in ranking]
     assert any("Salle" in text or "salle" in text for text in top)
     assert searcher._bilingual_ranking("room", frozenset({"fr"}), 10) == {}
+
+
+def test_an_english_question_is_embedded_with_its_unambiguous_french_words(
+    searcher, manifest
+) -> None:
+    _require_dictionaries(manifest)
+    table = searcher.index.bilingual
+    question = "Which government provided the funding for the workshop?"
+    text = searcher.dense_text(question, "en")
+    assert text.startswith(f"{question} ")
+    added = text[len(question) :].split()
+    # every added word is the glossary's or the one translation the table gives a word
+    single = {words[0] for words in table.values() if len(words) == 1}
+    glossary = {w for t in searcher.glossary.translations(question) for w in t.split()}
+    assert added and set(added) <= single | glossary
+    assert set(added) & (single - glossary)
+    # a word the table translates several ways adds none of its senses
+    stem, senses = next(
+        (s, w)
+        for s, w in table.items()
+        if len(w) > 1 and english_words(s) == [s] == [english_stem(s)]
+    )
+    assert set(searcher._table_words(stem)) == set(senses)
+    assert searcher._table_words(stem, most=1) == []
+    # a French question is embedded as asked
+    assert searcher.dense_text("Qui a financé l'atelier ?", "fr") == "Qui a financé l'atelier ?"
+
+
+def test_the_dense_ranker_embeds_the_dense_text(searcher, encoder) -> None:
+    question = "Which government provided the funding for the workshop?"
+    embedded: list[str] = []
+
+    def embed(text: str):
+        embedded.append(text)
+        return encoder.encode_queries([text])[0]
+
+    Searcher(searcher.index, embed, searcher.settings).search(question, 3)
+    assert embedded == [searcher.dense_text(question, "en")]

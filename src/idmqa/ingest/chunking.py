@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cache
 
+from idmqa import lexicon
 from idmqa.schema import Block, Document, Passage
 from idmqa.text import detect_language, iter_sentences
 from idmqa.tokens import count_tokens
 
 #: Bump when the chunking changes, so the manifest tells stale indexes apart.
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 
 #: Blocks that carry no retrievable content of their own.
 SKIPPED_KINDS = frozenset({"heading", "cover"})
@@ -60,9 +62,11 @@ def chunk_block(
     first, last = block.lines
     base_id = f"{doc.id}:{first}-{last}"
     context = section_context(block.section)
+    lead_in = block.meta.get("lead_in", "")
 
     def fits(text: str) -> bool:
-        return count_model_tokens(with_context(context, text)) <= max_tokens
+        # measured as embedded: with the section and any lead-in sentence before it
+        return count_model_tokens(_embedded(context, lead_in, text)) <= max_tokens
 
     spans = [(0, len(block.text))] if fits(block.text) else _windows(block.text, fits, overlap)
     passages = []
@@ -126,6 +130,37 @@ def _lead_in(block: Block) -> str:
     return block.text[spans[-1][0] : spans[-1][1]] if spans else block.text
 
 
+@cache
+def _back_reference() -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:{lexicon.phrase_pattern(lexicon.words('back_references'))})\b", re.IGNORECASE
+    )
+
+
+def _refers_back(block: Block) -> bool:
+    # "Elle a souligné…", "Dans ce cadre, …": the subject is named in the paragraph before.
+    return block.kind == "paragraph" and bool(_back_reference().match(block.text))
+
+
+def _first_sentence(block: Block) -> str:
+    """The sentence that names what ``block`` is about: its lead-in if it has one, else
+    its first sentence."""
+    spans = iter_sentences(block.text)
+    first = block.text[spans[0][0] : spans[0][1]] if spans else block.text
+    return block.meta.get("lead_in") or first
+
+
+def _paragraph_before(merged: Sequence[Block], block: Block) -> Block | None:
+    """The paragraph a reader read last before ``block`` in its section (past the footnotes
+    and captions set between them), if any."""
+    for previous in reversed(merged):
+        if previous.section != block.section:
+            return None
+        if previous.kind == "paragraph":
+            return previous
+    return None
+
+
 def _merge(first: Block, second: Block) -> Block:
     return replace(
         second,
@@ -145,7 +180,9 @@ def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
     end of a longer paragraph ("… qui comprend trois principes :") stays its own passage but
     carries that sentence as ``meta["lead_in"]``, embedded with it (:func:`embedding_text`):
     apart, the paragraph matches the question and the list holds the answer; merged, a long
-    paragraph would dilute the list.
+    paragraph would dilute the list. Likewise a paragraph opening with a back reference ("Elle
+    a souligné…", "Dans ce cadre…", data/lexicon/<lang>/back_references.txt) carries the first
+    sentence of the paragraph it continues, which names who spoke or which framework it is.
     """
     merged: list[Block] = []
     for block in blocks:
@@ -157,6 +194,8 @@ def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
             merged[-1] = _merge(previous, block)
         elif same and _announces(previous) and _is_list(block):
             merged.append(replace(block, meta={**block.meta, "lead_in": _lead_in(previous)}))
+        elif _refers_back(block) and (before := _paragraph_before(merged, block)):
+            merged.append(replace(block, meta={**block.meta, "lead_in": _first_sentence(before)}))
         else:
             merged.append(block)
     return merged
@@ -196,6 +235,10 @@ def embedding_text(passage: Passage) -> str:
 
     The section gives short or elliptic paragraphs the context a reader has.
     """
-    lead_in = passage.meta.get("lead_in", "")
-    context = section_context(passage.section)
-    return with_context(context, f"{lead_in}\n{passage.text}" if lead_in else passage.text)
+    return _embedded(
+        section_context(passage.section), passage.meta.get("lead_in", ""), passage.text
+    )
+
+
+def _embedded(context: str, lead_in: str, text: str) -> str:
+    return with_context(context, f"{lead_in}\n{text}" if lead_in else text)

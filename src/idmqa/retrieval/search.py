@@ -213,7 +213,7 @@ class Searcher:
         language, readings = self.reading(question)
         total = len(self.index.passages)
         n = total if filters else min(total, self.settings.candidates)
-        vector = self.embed_query(question)
+        vector = self.embed_query(self.dense_text(question, language))
         # With filters both rankers rank only the passages the filters let through (dense
         # exactly, whatever the index type).
         allowed = self.allowed(filters) if filters else None
@@ -333,16 +333,39 @@ class Searcher:
         question about 2023 is not answered by a report of 2018, in any language."""
         return [n for n in _NUMBER.findall(question) if n not in self.vocabulary]
 
+    def _table_words(self, question: str, most: int | None = None) -> list[str]:
+        """The corpus words the build's bilingual table gives the question's English words,
+        of those with at most ``most`` translations if given (none over a corpus the table
+        does not translate into)."""
+        if self.corpus_language != "fr" or not self.index.bilingual:
+            return []
+        table = self.index.bilingual
+        found = (table.get(english_stem(word), ()) for word in english_words(question))
+        return [w for words in found if most is None or len(words) <= most for w in words]
+
     def _bilingual_ranking(
         self, question: str, readings: frozenset[str], n: int
     ) -> dict[int, float]:
         """BM25 over the corpus words the build's bilingual table gives the question's
         words, for a question read in English over a French corpus."""
-        if "en" not in readings or self.corpus_language != "fr" or not self.index.bilingual:
-            return {}
-        table = self.index.bilingual
-        words = [w for word in english_words(question) for w in table.get(english_stem(word), ())]
+        words = self._table_words(question) if "en" in readings else []
         return self._top(self._bm25_scores(analyze(" ".join(words))), n) if words else {}
+
+    def dense_text(self, question: str, language: str) -> str:
+        """What the model embeds for ``question``: an English question over a French corpus
+        is followed by the French words of its terms — the glossary's, and the bilingual
+        table's for the words it translates one way only ("funding" → "financement").
+
+        The multilingual model matches English wording to its French counterpart weakly;
+        with the corpus' own words beside it, the question lands nearer the passages that
+        use them, in the same model call. A word the dictionary translates several ways
+        would add the senses the question does not mean (and model time), so only BM25
+        (:meth:`_bilingual_ranking`) reads those.
+        """
+        if language != "en" or self.corpus_language == "en":
+            return question
+        words = self._table_words(question, most=1) + self.glossary.translations(question)
+        return f"{question} {' '.join(words)}" if words else question
 
     def _without_copies(self, order: list[int], k: int) -> list[int]:
         """The first ``k`` of ``order`` keeping one passage per near-duplicate group."""
