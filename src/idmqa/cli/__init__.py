@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("-k", type=int, help="passages to print (default IDMQA_DEFAULT_K)")
     ask.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ask.add_argument(
+        "--local",
+        action="store_true",
+        help="load the model and index in this process even if a local server serves the "
+        "same index (default: forward to it; IDMQA_ASK_VIA_SERVER=false)",
+    )
     ev = sub.add_parser(
         "eval", help="hit@k, MRR and answerable share on JSONL question sets (and together)"
     )
