@@ -384,7 +384,9 @@ def open_service(settings: Settings, eager: bool = True) -> QAService:
     else:
         from idmqa.model.query import onnx_query_encoder
 
-        service = QAService(settings, onnx_query_encoder(settings))
+        encoder = onnx_query_encoder(settings)
+        service = QAService(settings, encoder)
+        encoder.onnx.wait_loaded()  # loaded beside the index; ready before the first question
     if eager:
         service.people_lookup()
     return service

@@ -54,12 +54,16 @@ class OnnxRuntime:
         except Exception as exc:  # re-raised in the caller's thread by ``session``
             self._session = exc
 
-    @property
-    def session(self):
-        """The onnxruntime session (waits for it to be created)."""
+    def wait(self) -> None:
+        """Return once the session is created; raise what creating it raised."""
         self._loader.join()
         if isinstance(self._session, Exception):
             raise OnnxEncoderError(f"cannot load the ONNX model: {self._session}")
+
+    @property
+    def session(self):
+        """The onnxruntime session (waits for it to be created)."""
+        self.wait()
         return self._session
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -132,3 +136,7 @@ class OnnxQueryEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 embeddings (texts carry their own prompt)."""
         return self._runtime.encode(texts)
+
+    def wait_loaded(self) -> None:
+        """Return once the ONNX session (created in the background) is ready."""
+        self._runtime.wait()
