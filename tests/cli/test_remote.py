@@ -27,7 +27,7 @@ HEAVY = ("torch", "sentence_transformers", "transformers", "fastapi", "uvicorn",
 def _ask(index_dir: Path, *args: str, server: str = "") -> tuple[dict, str, set[str]]:
     env = {**os.environ, "IDMQA_INDEX_DIR": str(index_dir), "IDMQA_SERVER_URL": server}
     done = subprocess.run(
-        [sys.executable, "-c", _RUN, "ask", "--json", *args],
+        [sys.executable, "-c", _RUN, "-v", "ask", "--json", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -71,7 +71,7 @@ def test_ask_answers_locally_when_the_server_serves_another_build(
 
 def test_ask_without_a_server_answers_locally(settings: Settings, manifest: dict) -> None:
     # a port of 127.0.0.1 nothing listens on (the kernel refuses it at once)
-    answer, errors, modules = _ask(settings.index_dir, "-v", QUESTION, server="http://127.0.0.1:9")
+    answer, errors, modules = _ask(settings.index_dir, QUESTION, server="http://127.0.0.1:9")
     assert answer["passages"] and "onnxruntime" in modules
     assert "answering locally" in errors
 
