@@ -63,7 +63,12 @@ def time_cli(
     for src in sources:
         paths[f"idmqa ask ({src})"] = (
             [sys.executable, "-m", "idmqa.cli", "ask"],
-            {**env, **(source_env or {}), "PYTHONPATH": str(Path(src).resolve())},
+            {
+                **env,
+                **(source_env or {}),
+                "PYTHONPATH": str(Path(src).resolve()),
+                "IDMQA_ASK_VIA_SERVER": "false",
+            },
         )
     if server_url:
         paths["idmqa ask via the server"] = (
