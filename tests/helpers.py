@@ -16,12 +16,12 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from tokenizers import Tokenizer
 
 from idmqa.ingest.parse import expand_lines
 from idmqa.model.exported import onnx_dir, read_marker
 from idmqa.model.query import onnx_token_counter
 from idmqa.model.store import model_path
+from idmqa.model.tokenizer import EncoderTokenizer
 from idmqa.schema import Block, Passage
 from idmqa.settings import Settings
 
@@ -167,9 +167,7 @@ def passage_token_counter(
     path = onnx_dir(model_dir) / "tokenizer.json"
     if marker is None or not path.is_file():
         return request.getfixturevalue("encoder").count_tokens
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(int(marker.get("max_length", 512)))  # as the ONNX runtime
     # the counter reads only the encoder's tokenizer: the ONNX session is never loaded
+    tokenizer = EncoderTokenizer(path.parent, int(marker.get("max_length", 512)))
     count = onnx_token_counter(SimpleNamespace(tokenizer=tokenizer))
     return lambda text: count(settings.passage_prompt + text)

@@ -138,7 +138,6 @@ class QAService:
             settings.index_dir, encoder.name, encoder.fingerprint, mmap=settings.mmap_index
         )
         self._searcher = Searcher(self._index, lambda q: encoder.encode_queries([q])[0], settings)
-        self._lookup = Lookup(self._index.people)
         self._by_id = {p.id: p for p in self._index.passages}
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
@@ -149,6 +148,15 @@ class QAService:
             self._searcher.corpus_language,
             settings.max_question_chars,
         )
+
+    @cached_property
+    def _lookup(self) -> Lookup:
+        # ~0.45 s to build: a one-question process that never looks up people skips it
+        return Lookup(self._index.people)
+
+    def people_lookup(self) -> Lookup:
+        """The lookup of people by name, built on first use."""
+        return self._lookup
 
     # ------------------------------------------------------------------ questions
 
@@ -425,8 +433,9 @@ class QAService:
         return changed, not set(changed) & set(self._index.mapped)
 
 
-def open_service(settings: Settings) -> QAService:
-    """Load the question encoder and the published index.
+def open_service(settings: Settings, eager: bool = True) -> QAService:
+    """Load the question encoder and the published index (``eager``: and build the people
+    lookup now rather than at its first use, as a server should).
 
     The ONNX encoder is the serving path; ``IDMQA_QUERY_ENCODER=torch`` loads the build-time
     encoder (and with it torch) instead.
@@ -434,7 +443,13 @@ def open_service(settings: Settings) -> QAService:
     if settings.query_encoder == "torch":
         from idmqa.model.encoder import Encoder
 
-        return QAService(settings, Encoder(settings))
-    from idmqa.model.query import onnx_query_encoder
+        service = QAService(settings, Encoder(settings))
+    else:
+        from idmqa.model.query import onnx_query_encoder
 
-    return QAService(settings, onnx_query_encoder(settings))
+        encoder = onnx_query_encoder(settings)
+        service = QAService(settings, encoder)
+        encoder.onnx.wait_loaded()  # loaded beside the index; ready before the first question
+    if eager:
+        service.people_lookup()
+    return service

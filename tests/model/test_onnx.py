@@ -23,6 +23,7 @@ from idmqa.model.exported import (
 )
 from idmqa.model.query import normalise_question
 from idmqa.model.runtime import OnnxQueryEncoder
+from idmqa.model.tokenizer import FULL, SUBSET, SUBSET_IDS
 from idmqa.settings import Settings
 
 QUESTIONS = [
@@ -109,7 +110,8 @@ def test_export_is_atomic_cached_and_refuses_mismatch(tmp_path, encoder: Encoder
     assert export_is_current(model_dir, fingerprint)
     marker = json.loads((target / MARKER_FILE).read_text())
     assert marker["model_fingerprint"] == fingerprint
-    assert set(marker["files"]) == {*VARIANTS.values(), "tokenizer.json"}
+    assert set(marker["files"]) == {*VARIANTS.values(), FULL, SUBSET, SUBSET_IDS}
+    assert set(marker["stamps"]) == set(marker["files"])
     assert not list(target.parent.glob(".m.onnx.tmp-*"))
 
     # Cached: a second call does not export again.

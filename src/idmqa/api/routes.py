@@ -30,6 +30,7 @@ from idmqa.api.schemas import (
 )
 from idmqa.api.shaping import answer_json, passage_in_context_json, person_ref_json
 from idmqa.api.state import ServiceDep
+from idmqa.model.cpu import encoder_choice
 from idmqa.retrieval.conversation import Asked
 from idmqa.retrieval.search import Filters
 from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService, check_history
@@ -193,6 +194,10 @@ async def ready(request: Request):
         "passages": manifest["counts"]["passages"],
         "model": manifest["model"],
         "built_at": manifest["built_at"],
+        "query_encoder": encoder_choice(
+            holder.service.settings.query_encoder,
+            holder.service.settings.query_encoder_chosen_by,
+        ),
     }
     changed, serving_verified = holder.service.index_changes()
     if changed:

@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="an earlier question of the conversation (repeatable, oldest first): the question "
         "is read as its follow-up ('Et M. Lauber ?')",
     )
+    ask.add_argument(
+        "--local",
+        action="store_true",
+        help="load the model and index in this process even if a local server serves the "
+        "same index (default: forward to it; IDMQA_ASK_VIA_SERVER=false)",
+    )
     ev = sub.add_parser(
         "eval", help="hit@k, MRR and answerable share on JSONL question sets (and together)"
     )
@@ -108,13 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
-    from idmqa.index.store import IndexUnavailable
-    from idmqa.model.exported import OnnxEncoderError
-
     try:
         return COMMANDS[args.command](args)
     except ValidationError as exc:
         print(f"idmqa {args.command}: {_invalid_settings(exc)}", file=sys.stderr)
-    except (IndexUnavailable, OnnxEncoderError, ValueError, FileNotFoundError) as exc:
+    except Exception as exc:
+        # Imported only now: the index store pulls in bm25s and scipy (~0.3 s), which
+        # `idmqa ask` through a running server never needs.
+        from idmqa.index.store import IndexUnavailable
+        from idmqa.model.exported import OnnxEncoderError
+
+        if not isinstance(exc, (IndexUnavailable, OnnxEncoderError, ValueError, OSError)):
+            raise
         print(f"idmqa {args.command}: {exc}", file=sys.stderr)
     return 1

@@ -66,13 +66,13 @@ def _prepare_index(settings: Settings) -> None:
     check_index(settings.index_dir, settings.model, fingerprint or model_fingerprint(model_dir))
 
 
-def _open_service(settings: Settings):
+def _open_service(settings: Settings, eager: bool = True):
     """The QA service for a command of this process (threads pinned first)."""
     from idmqa.runtime import configure_threads
     from idmqa.service import open_service
 
     configure_threads(settings)
-    return open_service(settings)
+    return open_service(settings, eager)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -112,50 +112,71 @@ def _emphasise(text: str, spans: tuple[tuple[int, int], ...], tty: bool) -> str:
     return "".join([*out, text[cursor:]])
 
 
-def _print_result(service, result, as_json: bool) -> None:
+def _print_answer(answer: dict, as_json: bool) -> None:
+    """An ``AskResponse`` (from this process or from a server) as text or JSON."""
     if as_json:
-        from idmqa.api.shaping import answer_json
-
-        print(json.dumps(answer_json(service, result), ensure_ascii=False, indent=2))
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
         return
     tty = sys.stdout.isatty()
-    print(f"[{result.language}] {result.question}  ({result.took_ms} ms)")
-    if result.interpreted_as:
-        print(f"interpreted as: {result.interpreted_as}")
+    print(f"[{answer['language']}] {answer['question']}  ({answer['took_ms']} ms)")
+    if answer.get("interpreted_as"):
+        print(f"interpreted as: {answer['interpreted_as']}")
     print()
-    for hit in result.hits:
-        c = service.citation(hit.passage)
+    for hit in answer["passages"]:
+        c = hit["citation"]
         who = ", ".join(
-            s.name if s.role == "speaker" else f"{s.name} ({s.role})" for s in c.speakers
+            s["name"] if s["role"] == "speaker" else f"{s['name']} ({s['role']})"
+            for s in c["speakers"]
         )
         who = f"  people: {who}" if who else ""
         print(
-            f"{hit.rank}. {c.title} — {c.section or '(no section)'} "
-            f"[{c.kind}, lines {c.lines[0]}–{c.lines[1]}]  score {hit.score:.4f}{who}"
+            f"{hit['rank']}. {c['title']} — {c['section'] or '(no section)'} "
+            f"[{c['kind']}, lines {c['lines'][0]}–{c['lines'][1]}]  score {hit['score']:.4f}{who}"
         )
-        body = _emphasise(hit.passage.text, hit.highlights, tty)
+        spans = tuple(tuple(span) for span in hit["highlights"])
+        body = _emphasise(hit["text"], spans, tty)
         print(textwrap.indent(textwrap.fill(body, 100), "   "), end="\n\n")
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
+def _ask_locally(settings: Settings, question: str, k: int | None, after: list[str]) -> dict:
+    """Load the model and index in this process (the people lookup only if a follow-up
+    needs it)."""
+    from idmqa.api.shaping import answer_json
     from idmqa.retrieval.conversation import Asked
     from idmqa.service import InvalidQuestion, check_history, check_question
 
-    settings = get_settings()
+    # Refuse a blank or malformed question before paying for loading the model and index;
+    # the token limit needs the model's tokenizer, so it is checked once loaded.
+    question = check_question(question, settings.max_question_chars)
     try:
-        # Refuse a blank or malformed question before paying for loading the model and index;
-        # the token limit needs the model's tokenizer, so it is checked once loaded.
-        question = check_question(" ".join(args.question), settings.max_question_chars)
-        try:
-            history = check_history([Asked(q) for q in args.after], settings.max_question_chars)
-        except InvalidQuestion as exc:
-            raise InvalidQuestion(f"--after: {exc}") from exc
-        service = _open_service(settings)
-        question = service.checked_question(question)
+        history = check_history([Asked(q) for q in after], settings.max_question_chars)
     except InvalidQuestion as exc:
+        raise InvalidQuestion(f"--after: {exc}") from exc
+    service = _open_service(settings, eager=False)
+    result = service.ask(service.checked_question(question), k, history=history)
+    return answer_json(service, result)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from idmqa.cli.remote import Rejected, ask_server
+
+    settings = get_settings()
+    question = " ".join(args.question)
+    try:
+        answer = None
+        if settings.ask_via_server and not args.local:
+            answer = ask_server(settings, question, args.k, args.after)
+        if answer is None:
+            from idmqa.service import InvalidQuestion
+
+            try:
+                answer = _ask_locally(settings, question, args.k, args.after)
+            except InvalidQuestion as exc:
+                raise Rejected(str(exc)) from exc
+    except Rejected as exc:
         print(f"idmqa ask: {exc}", file=sys.stderr)
         return 2
-    _print_result(service, service.ask(question, args.k, history=history), args.json)
+    _print_answer(answer, args.json)
     return 0
 
 

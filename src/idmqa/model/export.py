@@ -30,6 +30,7 @@ from idmqa.model.exported import (
     weight_stamp,
 )
 from idmqa.model.runtime import OnnxRuntime
+from idmqa.model.tokenizer import write_subset
 
 if TYPE_CHECKING:
     import onnx
@@ -111,7 +112,7 @@ MIN_COSINE = {"onnx-fp32": 0.999, "onnx-int8": 0.98}
 def _check_export(directory: Path, reference: np.ndarray) -> None:
     """Refuse to publish an export that disagrees with the torch model."""
     for variant, name in VARIANTS.items():
-        encoder = OnnxRuntime(directory / name, directory / "tokenizer.json", 512, threads=0)
+        encoder = OnnxRuntime(directory / name, directory, 512, threads=0)
         got = encoder.encode([prompt + text for text, prompt in _CHECK_TEXTS])
         cosine = float(np.min(np.sum(got * reference, axis=1)))
         _log(f"{variant}: min cosine against torch float32 = {cosine:.4f}")
@@ -195,17 +196,23 @@ def export_onnx(model_dir: Path, fingerprint: str) -> Path:
         if not tokenizer.is_file():
             raise OnnxEncoderError(f"{model_dir} has no tokenizer.json (a fast tokenizer)")
         shutil.copy2(tokenizer, tmp / "tokenizer.json")
+        write_subset(tmp)
         reference = _export_fp32(model_dir, fp32)
         _quantise(fp32, int8)
         _check_export(tmp, reference)
+        names = [*VARIANTS.values(), *(p.name for p in tmp.glob("tokenizer*"))]
         marker = {
             "export_version": EXPORT_VERSION,
             "model_dir": str(model_dir),
             "model_fingerprint": fingerprint,
             "model_stamp": weight_stamp(model_dir),
             "max_length": max_length(model_dir),
-            "files": {
-                name: sha256_file(tmp / name) for name in (*VARIANTS.values(), "tokenizer.json")
+            "dim": int(reference.shape[1]),
+            "files": {name: sha256_file(tmp / name) for name in names},
+            # size and mtime survive the rename into place: a later load may trust them
+            "stamps": {
+                name: [(tmp / name).stat().st_size, (tmp / name).stat().st_mtime_ns]
+                for name in names
             },
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }

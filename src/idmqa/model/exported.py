@@ -13,8 +13,9 @@ from pathlib import Path
 
 from idmqa.model.store import WEIGHT_SUFFIXES
 
-#: Bump when the export changes, so stale cached exports are rebuilt.
-EXPORT_VERSION = 2
+#: Bump when the export changes, so stale cached exports are rebuilt (3: the tokenizer's
+#: Latin-script subset, file stamps, the embedding dimension in the marker).
+EXPORT_VERSION = 3
 MARKER_FILE = "idmqa-onnx.json"
 VARIANTS = {"onnx-fp32": "model-fp32.onnx", "onnx-int8": "model-int8.onnx"}
 

@@ -113,14 +113,9 @@ class QueryEncoder:
 
 
 def onnx_token_counter(onnx: OnnxQueryEncoder) -> Callable[[str], int]:
-    """Model tokens of a text with the export's ``tokenizer.json`` (no torch); it truncates
-    at the model window, so what it cut off is counted too."""
-
-    def count(text: str) -> int:
-        encoding = onnx.tokenizer.encode(text)
-        return len(encoding.ids) + sum(len(o.ids) for o in encoding.overflowing)
-
-    return count
+    """Model tokens of a text with the export's tokenizer (no torch), what it cuts off at
+    the model window included."""
+    return onnx.tokenizer.count
 
 
 def onnx_query_encoder(

@@ -1,12 +1,14 @@
 """The question encoder at serving time: an ONNX export run by onnxruntime.
 
-Only ``onnxruntime``, ``tokenizers`` (the model's own ``tokenizer.json``) and numpy — no
+Only ``onnxruntime``, ``tokenizers`` (the model's own ``tokenizer.json``, see
+:mod:`idmqa.model.tokenizer`) and numpy — no
 torch, no transformers — so a serving process starts in about a second. Loading refuses an
 ONNX file whose sha256 or source-model fingerprint does not match the marker.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,44 +16,78 @@ import numpy as np
 
 from idmqa.fsutil import sha256_file
 from idmqa.model.exported import VARIANTS, OnnxEncoderError, onnx_dir, read_marker
+from idmqa.model.tokenizer import FULL, SUBSET, SUBSET_IDS, EncoderTokenizer
 from idmqa.settings import available_cores
 
 
 class OnnxRuntime:
-    """An ONNX embedding model and its tokenizer: onnxruntime + tokenizers + numpy."""
+    """An ONNX embedding model and its tokenizer: onnxruntime + tokenizers + numpy.
 
-    def __init__(self, path: Path, tokenizer: Path, max_length: int, threads: int) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+    The session is created in a background thread (onnxruntime releases the GIL while it
+    reads and optimises the graph) while the tokenizer and, in a serving process, the index
+    load: ``idmqa ask`` pays for the longer of them, not for their sum.
+    """
 
+    def __init__(self, path: Path, tokenizer_dir: Path, max_length: int, threads: int) -> None:
         self.threads = threads if threads > 0 else available_cores()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # No busy-waiting between runs: on two shared cores a spinning pool steals the CPU
-        # that the web server, the other requests and other processes need.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.output = self.session.get_outputs()[0].name
-        self.tokenizer = Tokenizer.from_file(str(tokenizer))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length)
-        pad = self.tokenizer.token_to_id("<pad>")
-        self.pad_id = 1 if pad is None else pad
+        self._session: object = None
+        self._loader = threading.Thread(target=self._open, args=(path,), daemon=True)
+        self._loader.start()
+        self.tokenizer = EncoderTokenizer(tokenizer_dir, max_length)
+        self.pad_id = self.tokenizer.pad_id
+
+    def _open(self, path: Path) -> None:
+        try:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # No busy-waiting between runs: on two shared cores a spinning pool steals the
+            # CPU that the web server, the other requests and other processes need.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self._session = ort.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # re-raised in the caller's thread by ``session``
+            self._session = exc
+
+    def wait(self) -> None:
+        """Return once the session is created; raise what creating it raised."""
+        self._loader.join()
+        if isinstance(self._session, Exception):
+            raise OnnxEncoderError(f"cannot load the ONNX model: {self._session}")
+
+    @property
+    def session(self):
+        """The onnxruntime session (waits for it to be created)."""
+        self.wait()
+        return self._session
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 embeddings (texts carry their own prompt)."""
-        encodings = self.tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e) for e in encodings)
         ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
-        (out,) = self.session.run([self.output], {"input_ids": ids, "attention_mask": mask})
+            ids[row, : len(enc)] = enc
+            mask[row, : len(enc)] = 1
+        session = self.session
+        (out,) = session.run(None, {"input_ids": ids, "attention_mask": mask})
         return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def _intact(path: Path, marker: dict, name: str) -> bool:
+    """The file hashes to the marker's sha256 — taken as read when its size and mtime are
+    those recorded at export (the trust ``cached_fingerprint`` gives the weights): hashing
+    the 120 MB int8 model cost ~0.16 s of every ``idmqa ask``."""
+    stat = path.stat()
+    if marker.get("stamps", {}).get(name) == [stat.st_size, stat.st_mtime_ns]:
+        return True
+    return sha256_file(path) == marker.get("files", {}).get(name)
 
 
 class OnnxQueryEncoder:
@@ -77,9 +113,10 @@ class OnnxQueryEncoder:
                 "re-export it (`idmqa index`)"
             )
         files = marker.get("files", {})
-        for name in (VARIANTS[variant], "tokenizer.json"):
+        needed = [VARIANTS[variant], FULL, *(n for n in (SUBSET, SUBSET_IDS) if n in files)]
+        for name in needed:
             path = directory / name
-            if not path.is_file() or (verify and sha256_file(path) != files.get(name)):
+            if not path.is_file() or (verify and not _intact(path, marker, name)):
                 raise OnnxEncoderError(
                     f"ONNX export file {path} is missing or altered (sha256 mismatch); "
                     "re-export it (`idmqa index`)"
@@ -89,13 +126,17 @@ class OnnxQueryEncoder:
         self.onnx_sha256 = files[VARIANTS[variant]]
         self.fingerprint = fingerprint
         self._runtime = OnnxRuntime(
-            self.path, directory / "tokenizer.json", int(marker.get("max_length", 512)), threads
+            self.path, directory, int(marker.get("max_length", 512)), threads
         )
         self.threads = self._runtime.threads
         self.tokenizer = self._runtime.tokenizer
-        self.dim = self._runtime.session.get_outputs()[0].shape[-1]
-        self.dim = self.dim if isinstance(self.dim, int) else None
+        dim = marker.get("dim") or self._runtime.session.get_outputs()[0].shape[-1]
+        self.dim = dim if isinstance(dim, int) else None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 embeddings (texts carry their own prompt)."""
         return self._runtime.encode(texts)
+
+    def wait_loaded(self) -> None:
+        """Return once the ONNX session (created in the background) is ready."""
+        self._runtime.wait()
