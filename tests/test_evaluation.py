@@ -4,14 +4,18 @@ from pathlib import Path
 import pytest
 
 from idmqa.evaluation import (
+    CONVERSATION_MODES,
     GoldStatement,
     Question,
     breakdown,
     evaluate,
     evaluate_attribution,
+    evaluate_conversations,
     format_attribution,
+    format_conversations,
     format_table,
     gold_rank,
+    load_conversations,
     load_questions,
     load_statements,
     metrics,
@@ -124,3 +128,55 @@ def test_load_statements_reports_the_bad_line(tmp_path: Path) -> None:
         "2030",
         "named",
     )
+
+
+def test_conversations_are_scored_on_their_follow_up_per_type(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "lang": "fr",
+            "type": "pronoun",
+            "history": ["Qui ?"],
+            "question": "Et lui ?",
+            "gold": ["x"],
+        },
+        {
+            "id": "b",
+            "lang": "en",
+            "type": "topic",
+            "history": ["What?", "Why?"],
+            "question": "And it?",
+            "gold": ["y"],
+        },
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    conversations = load_conversations(path)
+    assert [c.history for c in conversations] == [("Qui ?",), ("What?", "Why?")]
+    # a retriever that reads the history finds both; one that does not, only the first
+    read = evaluate_conversations(conversations, lambda c: ([_p("x y")], True))
+    alone = evaluate_conversations(
+        conversations, lambda c: ([_p(c.question.gold[0] if len(c.history) == 1 else "z")], True)
+    )
+    tables = {"alone": breakdown(alone), "history": breakdown(read)}
+    assert tables["history"]["all"]["hit@5"] == 1.0 and tables["alone"]["all"]["hit@5"] == 0.5
+    assert tables["alone"]["type=topic"]["hit@1"] == 0.0
+    text = format_conversations(tables)
+    assert "alone" in text and "history" in text and "type=pronoun" in text
+    assert set(CONVERSATION_MODES) == {"alone", "concatenated", "history"}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"question": "q", "gold": ["x"]},  # no history
+        {"history": [], "question": "q", "gold": ["x"]},
+        {"history": ["h"], "question": "q", "gold": []},
+        {"history": ["h"], "gold": ["x"]},
+    ],
+)
+def test_load_conversations_reports_the_bad_line(tmp_path: Path, row: dict) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    with pytest.raises(ValueError, match=r"c\.jsonl:1: "):
+        load_conversations(path)

@@ -1,9 +1,10 @@
-"""The QA core: question checks, filters, passages in context, citations."""
+"""The QA core: question checks, filters, passages in context, citations, follow-ups."""
 
 from __future__ import annotations
 
 import pytest
 
+from idmqa.retrieval.conversation import MAX_TURNS, Asked
 from idmqa.retrieval.search import Filters
 from idmqa.schema import Citation, Speaker
 from idmqa.service import (
@@ -12,6 +13,7 @@ from idmqa.service import (
     InvalidFilter,
     InvalidQuestion,
     InvalidReference,
+    check_history,
     check_question,
 )
 
@@ -97,3 +99,66 @@ def test_citations_are_typed_records(service) -> None:
     assert isinstance(arbour, Speaker) and arbour.name == "Louise Arbour"
     assert arbour.role == "speaker" and all(a < b for a, b in arbour.spans)
     assert citation.lines == statement.lines and citation.section == " › ".join(statement.section)
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ([Asked("q")] * (MAX_TURNS + 1), "history: at most 10 turns"),
+        ([Asked("q"), Asked("  ")], r"history\.1\.question: question is empty"),
+        ([Asked("q\x07")], r"history\.0\.question: .*U\+0007"),
+        ([Asked("q", ("id",) * 51)], r"history\.0\.passage_ids: at most 50 ids"),
+        ([Asked("q", ("x" * 201,))], r"history\.0\.passage_ids: .*200 characters"),
+    ],
+)
+def test_bad_histories_name_the_turn_and_field(history: list[Asked], message: str) -> None:
+    with pytest.raises(InvalidQuestion, match=message):
+        check_history(history, 100)
+
+
+def test_histories_are_stripped_and_kept_in_order() -> None:
+    checked = check_history([Asked(" a ", ("p1",)), Asked("b")], 10)
+    assert checked == (Asked("a", ("p1",)), Asked("b", ()))
+
+
+def test_a_follow_up_finds_the_person_of_the_conversation(service) -> None:
+    earlier = [Asked("What did António Vitorino say about the global compact?")]
+    follow_up = "And what did he say about data?"
+    alone = service.ask(follow_up, 3)
+    followed = service.ask(follow_up, 3, history=earlier)
+    assert followed.question == follow_up and alone.interpreted_as is None
+    assert followed.interpreted_as == "And what did António Vitorino say about data?"
+    assert all("antonio-vitorino" in h.passage.speakers for h in followed.hits)
+    assert not all("antonio-vitorino" in h.passage.speakers for h in alone.hits)
+
+
+def test_a_follow_up_read_as_asked_is_searched_as_asked(service) -> None:
+    question = "Qui finance le fonds d'amorçage ?"
+    followed = service.ask(question, 5, history=[Asked("Qu'a dit Louise Arbour ?")])
+    alone = service.ask(question, 5)
+    assert followed.interpreted_as is None
+    assert [h.passage.id for h in followed.hits] == [h.passage.id for h in alone.hits]
+
+
+def test_the_context_of_a_follow_up_reads_it_in_its_conversation(service) -> None:
+    packed = service.context(
+        "Et M. Lauber ?",
+        2000,
+        history=[Asked("Qu'a dit António Vitorino sur la société civile ?")],
+    )
+    assert packed.question == "Et M. Lauber ?"
+    assert packed.interpreted_as == "Qu'a dit Jürg Lauber sur la société civile ?"
+    assert any("jurg-lauber" in c.passage.speakers for c in packed.passages)
+
+
+def test_speaker_facets_count_the_best_candidates_not_only_the_passages(service) -> None:
+    one = service.ask("Qu'a dit Louise Arbour sur les partenariats ?", 1)
+    counts = dict(one.speakers)
+    assert counts["louise-arbour"] >= 2  # more statements of hers than the one returned
+    assert set(one.hits[0].passage.speakers) <= set(counts)
+    assert list(counts.values()) == sorted(counts.values(), reverse=True)
+    assert max(counts.values()) <= service.settings.facet_candidates
+    fewer = service.variant(facet_candidates=1).ask(
+        "Qu'a dit Louise Arbour sur les partenariats ?", 1
+    )
+    assert dict(fewer.speakers) == {p: 1 for p in one.hits[0].passage.speakers}

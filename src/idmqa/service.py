@@ -107,7 +107,7 @@ def check_history(history: Sequence[Asked], max_chars: int) -> tuple[Asked, ...]
     """The earlier turns of a conversation, checked: at most ``MAX_TURNS`` turns, each
     question like a question (``max_chars``), at most ``MAX_TURN_PASSAGES`` passage ids of
     at most ``MAX_PASSAGE_ID_CHARS`` characters per turn. Raises :class:`InvalidQuestion`
-    naming the turn and field (``history[2].question: …``), never the value."""
+    naming the turn and field (``history.2.question: …``), never the value."""
     if len(history) > MAX_TURNS:
         raise InvalidQuestion(f"history: at most {MAX_TURNS} turns")
     checked = []
@@ -115,13 +115,13 @@ def check_history(history: Sequence[Asked], max_chars: int) -> tuple[Asked, ...]
         ids = turn.passage_ids
         if len(ids) > MAX_TURN_PASSAGES or any(len(i) > MAX_PASSAGE_ID_CHARS for i in ids):
             raise InvalidQuestion(
-                f"history[{n}].passage_ids: at most {MAX_TURN_PASSAGES} ids of at most "
+                f"history.{n}.passage_ids: at most {MAX_TURN_PASSAGES} ids of at most "
                 f"{MAX_PASSAGE_ID_CHARS} characters"
             )
         try:
             asked = check_question(turn.question, max_chars)
         except InvalidQuestion as exc:
-            raise InvalidQuestion(f"history[{n}].question: {exc}") from exc
+            raise InvalidQuestion(f"history.{n}.question: {exc}") from exc
         checked.append(Asked(asked, tuple(ids)))
     return tuple(checked)
 
@@ -143,7 +143,11 @@ class QAService:
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
         self._resolver = Resolver(
-            self._index.people, self._lookup, self._by_id.get, self._searcher.corpus_language
+            self._index.people,
+            self._lookup,
+            self._by_id.get,
+            self._searcher.corpus_language,
+            settings.max_question_chars,
         )
 
     # ------------------------------------------------------------------ questions
@@ -210,6 +214,7 @@ class QAService:
             encoding,
             result.answerable,
             result.confidence,
+            result.interpreted_as,
         )
 
     # ------------------------------------------------------------------ quotes

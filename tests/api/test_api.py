@@ -170,6 +170,10 @@ def test_serve_refuses_a_broken_index_with_one_line_and_nonzero_exit(tmp_path) -
         {"question": "données", "k": 4, "filters": {"kind": ["agenda"], "language": "fr"}},
         {"question": "données", "filters": {"speaker": "sikander-khan", "kind": ["caption"]}},
         {"question": "What is the capital of Peru?", "k": 1},
+        {
+            "question": "Qu'a-t-il dit sur les données ?",
+            "history": [{"question": "Qui est António Vitorino ?", "passage_ids": ["x"]}],
+        },
     ],
 )
 def test_ask_answers_match_the_declared_schema(server: str, body: dict) -> None:
@@ -310,3 +314,98 @@ def test_index_files_changed_under_the_server_change_nothing(settings, manifest,
         assert answers() == before
         ready = httpx.get(f"{base}/ready")
         assert ready.status_code == 200 and "verified copy" in ready.json()["index"]
+
+
+# ---------------------------------------------------------------------- follow-ups
+
+
+def _ask(server: str, body: dict) -> dict:
+    r = httpx.post(f"{server}/ask", json=body, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_follow_up_is_read_in_its_conversation(server: str) -> None:
+    first = "Qu'a dit António Vitorino sur la société civile ?"
+    asked = _ask(server, {"question": first})
+    history = [{"question": first, "passage_ids": [p["id"] for p in asked["passages"]]}]
+    assert asked["interpreted_as"] is None
+
+    pronoun = _ask(
+        server, {"question": "Qu'a-t-il dit sur le pacte mondial ?", "k": 3, "history": history}
+    )
+    assert pronoun["question"] == "Qu'a-t-il dit sur le pacte mondial ?"
+    assert pronoun["interpreted_as"] == "Qu'a dit António Vitorino sur le pacte mondial ?"
+    assert all(
+        "antonio-vitorino" in [s["id"] for s in p["citation"]["speakers"]]
+        for p in pronoun["passages"]
+    )
+
+    switched = _ask(server, {"question": "Et M. Lauber ?", "k": 3, "history": history})
+    assert switched["interpreted_as"] == "Qu'a dit Jürg Lauber sur la société civile ?"
+    assert "jurg-lauber" in [s["id"] for s in switched["facets"]["speakers"]]
+    alone = _ask(server, {"question": "Et M. Lauber ?", "k": 3})
+    assert alone["interpreted_as"] is None
+
+
+def test_a_pronoun_may_stand_for_the_speaker_of_the_previous_passages(server: str) -> None:
+    """The previous question named nobody: its passages tell whom "she" is."""
+    first = "Who spoke about the UN system working hand in hand?"
+    asked = _ask(server, {"question": first, "k": 3})
+    ids = [p["id"] for p in asked["passages"]]
+    speakers = [s["id"] for s in asked["passages"][0]["citation"]["speakers"]]
+    body = {
+        "question": "What else did she say?",
+        "history": [{"question": first, "passage_ids": ids}],
+    }
+    followed = _ask(server, body)
+    assert followed["interpreted_as"] and followed["interpreted_as"] != body["question"]
+    assert any(s["id"] in speakers for p in followed["passages"] for s in p["citation"]["speakers"])
+    # unknown ids are no error; without the passages nobody is known: searched as asked
+    body["history"][0]["passage_ids"] = ["no-such-passage"]
+    assert _ask(server, body)["interpreted_as"] is None
+
+
+def test_speaker_facets_are_counted_over_the_best_candidates(server: str) -> None:
+    for answer in (
+        _ask(server, {"question": "Qu'a dit Louise Arbour sur les partenariats ?", "k": 1}),
+        httpx.get(f"{server}/ask", params={"q": "Louise Arbour partenariats", "k": 1}).json(),
+    ):
+        facets = answer["facets"]["speakers"]
+        assert answer["interpreted_as"] is None
+        assert facets[0]["id"] == "louise-arbour" and facets[0]["name"] == "Louise Arbour"
+        assert facets[0]["count"] > 1  # more candidates than the one passage returned
+        counts = [f["count"] for f in facets]
+        assert counts == sorted(counts, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("history", "field"),
+    [
+        ([{"question": "q"}] * 11, "history"),
+        ([{"question": "   "}], "history.0.question"),
+        ([{"question": "q"}, {"question": "x" * 1001}], "history.1.question"),
+        ([{"question": "q\u0007"}], "history.0.question"),
+        ([{"question": "q", "passage_ids": ["p"] * 51}], "history.0.passage_ids"),
+        ([{"question": "q", "passage_ids": ["p" * 201]}], "history.0.passage_ids.0"),
+        ([{"question": "q", "role": "user"}], "history.0.role"),
+        ([{"passage_ids": []}], "history.0.question"),
+        ({"question": "q"}, "history"),
+    ],
+)
+def test_bad_histories_are_a_422_naming_the_field(server: str, history, field: str) -> None:
+    r = httpx.post(f"{server}/ask", json={"question": "q", "history": history}, timeout=30)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(field)
+
+
+def test_history_errors_never_echo_the_input(server: str) -> None:
+    marker = "<script>alert(1)</script>"
+    for turn in (
+        {"question": marker + "\u0007"},
+        {"question": marker * 300},
+        {"question": "q", "passage_ids": [marker * 10]},
+        {"question": "q", marker: 1},
+    ):
+        r = httpx.post(f"{server}/ask", json={"question": "q", "history": [turn]}, timeout=30)
+        assert r.status_code == 422 and "<" not in r.text, turn

@@ -51,6 +51,7 @@ def test_context_defaults_and_filters(server: str) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["encoding"] == "cl100k_base" and body["question"] == "Qu'a-t-il dit des données ?"
+    assert body["interpreted_as"] == "Qu'a dit António Vitorino des données ?"
     assert body["citations"] and all(
         "antonio-vitorino" in [s["id"] for s in c["citation"]["speakers"]]
         for c in body["citations"]

@@ -69,6 +69,65 @@ def test_eval_prints_metrics_and_misses(settings: Settings, manifest: dict, tmp_
     assert metrics["all"]["hit@10"] == 0.5
 
 
+def test_ask_after_reads_the_question_as_a_follow_up(settings: Settings, manifest: dict) -> None:
+    first = "Qu'a dit António Vitorino sur la société civile ?"
+    out = _idmqa(settings, "ask", "-k", "2", "--after", first, "Et", "M.", "Lauber", "?")
+    assert out.returncode == 0, out.stderr
+    assert "interpreted as: Qu'a dit Jürg Lauber sur la société civile ?" in out.stdout
+    out = _idmqa(
+        settings, "ask", "--json", "--after", "Qui a présidé ?", "--after", first, "Et M. Lauber ?"
+    )
+    body = json.loads(out.stdout)
+    assert body["interpreted_as"] == "Qu'a dit Jürg Lauber sur la société civile ?"
+    assert body["facets"]["speakers"]
+
+
+def test_ask_after_refuses_bad_earlier_questions(tmp_path) -> None:
+    """Refused before the model and index load: no index needed."""
+    env = {**os.environ, "IDMQA_INDEX_DIR": str(tmp_path / "none")}
+    for after in (["--after", "  "], ["--after", "q"] * 11):
+        out = subprocess.run(
+            [sys.executable, "-m", "idmqa.cli", "ask", *after, "question"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 2 and out.stderr.startswith("idmqa ask: --after: history")
+        assert "Traceback" not in out.stderr
+
+
+def test_eval_conversations_compares_the_follow_ups_with_and_without_history(
+    settings: Settings, manifest: dict, tmp_path
+) -> None:
+    conversations = tmp_path / "c.jsonl"
+    conversations.write_text(
+        json.dumps(
+            {
+                "id": "c1",
+                "lang": "fr",
+                "type": "person_switch",
+                "history": ["Qu'a dit António Vitorino sur la société civile ?"],
+                "question": "Et M. Lauber ?",
+                "gold": ["le succès du pacte mondial est le résultat d'une approche globale"],
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+    out = _idmqa(
+        settings, "eval", "--conversations", str(conversations), "--json", str(tmp_path / "m.json")
+    )
+    assert out.returncode == 0, out.stderr
+    assert "alone" in out.stdout and "concatenated" in out.stdout and "history" in out.stdout
+    assert "type=person_switch" in out.stdout
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert set(metrics) == {"alone", "concatenated", "history"}
+    assert metrics["history"]["all"]["n"] == 1
+    nothing = _idmqa(settings, "eval")
+    assert nothing.returncode == 2 and "--conversations" in nothing.stderr
+
+
 def test_eval_attribution_prints_recall_precision_misses(
     settings: Settings, manifest: dict, tmp_path
 ) -> None:

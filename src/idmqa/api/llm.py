@@ -93,6 +93,11 @@ class ContextResponse(BaseModel):
     """A context ready to paste into a prompt, and its citations."""
 
     question: str
+    interpreted_as: str | None = Field(
+        None,
+        description="The question searched, when `history` changed how it reads; null "
+        "otherwise (see POST /ask)",
+    )
     context: str = Field(
         ...,
         description="The passages in report order, each as `[n] source line` then its text, "
@@ -185,6 +190,7 @@ def context_json(packed: PackedContext) -> dict:
     """A packed context (``ContextResponse``)."""
     return {
         "question": packed.question,
+        "interpreted_as": packed.interpreted_as,
         "context": packed.context,
         "citations": [
             {

@@ -48,6 +48,7 @@ class PackedContext:
     encoding: str
     answerable: bool
     confidence: float
+    interpreted_as: str | None = None  # the question searched, when a conversation rewrote it
 
 
 def source_line(citation: Citation, short_title: str) -> str:

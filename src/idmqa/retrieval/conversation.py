@@ -27,13 +27,24 @@ index's files: the service gives the people, their lookup and a passage lookup.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
+from itertools import islice
 
 from idmqa import lexicon
 from idmqa.people.lookup import Lookup, concepts_in
 from idmqa.people.model import CIVILITIES, People, Person, asks_for_person, fold
+from idmqa.retrieval.rewrite import (
+    EDITS,
+    WORD,
+    Reference,
+    Vocabulary,
+    bare,
+    tidy,
+    vocabulary,
+    words_of,
+)
 from idmqa.schema import Passage
 from idmqa.text import language_votes
 
@@ -42,10 +53,14 @@ MAX_TURNS = 10
 #: Passage ids an earlier turn may carry, and their length (the report's are under 50).
 MAX_TURN_PASSAGES = 50
 MAX_PASSAGE_ID_CHARS = 200
-
-_WORD = re.compile(r"[\w'’-]+")
-_END = re.compile(r"\s*[?!.…]*\s*$")
-_VOWEL = re.compile(r"[aeiouyàâäéèêëîïôöûüœæh]", re.IGNORECASE)
+#: Longest elliptic follow-up read as designating someone, in words ("Et Mme Liduvina Magarin
+#: d'El Salvador ?"): the people lookup compares each word with every person.
+MAX_DESIGNATION_WORDS = 8
+#: Questions whose people are remembered (what People.detect found in them).
+DETECTED_QUESTIONS = 256
+#: Most words of a question read as references ("il", "son", "en"…): a follow-up has a few; a
+#: question made of hundreds would cost each of them a pass over it.
+MAX_REFERENCES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,84 +88,11 @@ class Reading:
         return bool(self.rules)
 
 
-@dataclass(frozen=True, slots=True)
-class _Reference:
-    refers: str  # person, topic, either
-    gender: str
-    grammar: str
-    article: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Vocabulary:
-    """One language's words of the rules (see the module docstring)."""
-
-    language: str
-    references: dict[str, _Reference]
-    reference: re.Pattern[str]
-    opener: re.Pattern[str]
-    marker: re.Pattern[str]
-    question: re.Pattern[str]
-    idioms: re.Pattern[str] | None
-    function_words: frozenset[str]
-    auxiliaries: frozenset[str]
-    fillers: frozenset[str]
-    templates: dict[str, str]
-    contractions: dict[str, str]
-
-
-def _alternation(phrases: Iterable[str]) -> str:
-    return lexicon.phrase_pattern(phrases) or r"(?!)"
-
-
-@cache
-def vocabulary(language: str) -> _Vocabulary:
-    """The rules' words of ``language`` (``fr`` or ``en``)."""
-    rows = {row[0].lower(): row for row in lexicon.rows("references", language)}
-    references = {
-        fold(form): _Reference(row[1], row[2].strip("-"), row[3], row[4] if len(row) > 4 else "")
-        for form, row in rows.items()
-    }
-    # a form may start with a hyphen ("-t-il": glued to its verb) or end with an apostrophe
-    # ("l'": glued to the next word); other forms are whole words
-    forms = "|".join(
-        rf"(?<=\w){re.escape(f)}(?![\w-])"
-        if f.startswith("-")
-        else rf"(?<![\w-]){re.escape(f)}(?=\w)"
-        if f.endswith("'")
-        else rf"(?<![\w-]){_alternation([f])}(?![\w'’-])"
-        for f in sorted(rows, key=len, reverse=True)
-    )
-
-    def words(kind: str) -> list[str]:
-        return [row[0].lower() for row in lexicon.rows(kind, language)]
-
-    idioms = words("not_references")
-    return _Vocabulary(
-        language,
-        references,
-        re.compile(forms or r"(?!)", re.IGNORECASE),
-        re.compile(rf"^\W*(?:{_alternation(words('follow_up_openers'))})(?![\w'’-])", re.I),
-        re.compile(rf"(?<![\w'’-])(?:{_alternation(words('topic_markers'))})(?![\w'’-])", re.I),
-        re.compile(rf"^(?:\W*(?:{_alternation(words('question_openers'))})(?![\w-]))+", re.I),
-        re.compile(rf"(?<![\w-])(?:{_alternation(idioms)})(?![\w-])", re.I) if idioms else None,
-        frozenset(fold(w) for w in words("function_words")),
-        frozenset(words("auxiliaries")),
-        frozenset(words("fillers")),
-        {row[0]: row[1] for row in lexicon.rows("templates", language)},
-        {row[0]: row[1] for row in lexicon.rows("contractions", language)},
-    )
-
-
 def _language(question: str, default: str) -> str:
     french, english = language_votes(question)
     if french == english:
         return default
     return "en" if english > french else "fr"
-
-
-def _words(text: str) -> list[str]:
-    return [fold(w).strip("'-") for w in _WORD.findall(text)]
 
 
 class Resolver:
@@ -162,12 +104,19 @@ class Resolver:
         lookup: Lookup,
         passage: Callable[[str], Passage | None],
         default_language: str = "fr",
+        max_chars: int = 1000,
     ) -> None:
         self.people = people
         self.lookup = lookup
         self.passage = passage
         self.default_language = default_language
-        self._civilities = frozenset(fold(c).rstrip(".") for c in CIVILITIES)
+        #: longest rewritten question: past it, the question is read as asked (a topic put in
+        #: place of a pronoun, turn after turn, would otherwise grow without bound)
+        self.max_chars = max_chars
+        # a client sends the same earlier turns again with each follow-up
+        self._detect = lru_cache(maxsize=DETECTED_QUESTIONS)(people.detect)
+        #: civilities as question words ("m", "mme", "ms") and the gender they tell
+        self._civilities = {fold(c).rstrip("."): gender for c, gender in CIVILITIES.items()}
 
     # ------------------------------------------------------------------ conversation
 
@@ -185,7 +134,7 @@ class Resolver:
     def _people_of(self, reading: Reading, passage_ids: Sequence[str]) -> list[Person]:
         """Whom a later pronoun may stand for: the people the turn's question names, its
         person, then the statement speakers of its passages, most present first."""
-        named = self.people.detect(reading.question)
+        named = self._detect(reading.question)
         weights: dict[str, float] = {}
         for rank, pid in enumerate(passage_ids, 1):
             found = self.passage(pid)
@@ -210,27 +159,29 @@ class Resolver:
             read = self._refer(question, words, previous, candidates) or self._switch(
                 question, words, previous
             )
-            if read is not None:
+            if read is not None and len(read.question) <= self.max_chars:
                 return read
-        named = self.people.detect(question)
+        named = self._detect(question)
         person = named[0] if named else None
         topic = self._topic(question, words, person)
-        about = bool(named) or asks_for_person(question)
+        about = _about_person(question, words, bool(named))
         return Reading(question, (), language, person, topic, about)
 
     # ------------------------------------------------------------------ elliptic switches
 
-    def _switch(self, question: str, words: _Vocabulary, previous: Reading) -> Reading | None:
+    def _switch(self, question: str, words: Vocabulary, previous: Reading) -> Reading | None:
         """The previous question about someone or something else, for an elliptic
         follow-up ("Et M. Lauber ?", "And on data?"); None for any other question."""
         opener = words.opener.match(question)
         if opener is None:
             return None
-        rest = _END.sub("", question[opener.end() :]).strip(" ,;:")
-        if not rest or words.question.match(rest):
-            return None
+        rest = bare(question[opener.end() :]).strip(" ,;:")
+        if not rest or any(words.question.match(c.strip()) for c in re.split(r"[,;:]", rest)):
+            return None  # a question of its own ("Et maintenant, qu'a dit X sur… ?")
         marker = words.marker.match(rest)
-        person = self._designated(rest, words) if previous.person and not marker else None
+        # "Et la Suisse ?" changes the person only of a question about someone
+        someone = previous.about_person and previous.person is not None and not marker
+        person = self._designated(rest, words) if someone else None
         if person is not None:
             text = self._replace_person(previous, person, words)
             return self._reading(text, "person switch", words, person, previous.topic, True)
@@ -239,39 +190,44 @@ class Resolver:
         about = previous.about_person
         return self._reading(text, "topic switch", words, previous.person, topic, about)
 
-    def _designated(self, rest: str, words: _Vocabulary) -> Person | None:
+    def _designated(self, rest: str, words: Vocabulary) -> Person | None:
         """The person ``rest`` designates: a name (with nothing else than their organisation
         or country: "M. Khan de l'UNICEF"), or else the best match of the people lookup for
         its countries, organisations and titles ("the Swiss one", "la Suisse")."""
-        idle = words.function_words | words.fillers | self._civilities
-        query = [w for w in _words(rest) if w not in idle]
-        named = self.people.detect(rest)
+        if len(words_of(rest)) > MAX_DESIGNATION_WORDS:
+            return None
+        idle = words.function_words | words.fillers | set(self._civilities)
+        query = [w for w in words_of(rest) if w not in idle]
+        named = self._detect(rest)
         if named:
             names = {t for p in named for alias in p.tokens for t in alias}
             _, left = concepts_in(" ".join(w for w in query if w not in names))
-            if any(w not in idle for w in _words(left)):
+            if any(w not in idle for w in words_of(left)):
                 return None
-            # a shared surname: the lookup weighs the organisation or country given with it
+            # a shared surname: told apart by the civility's gender ("Mme Haddad"), then by the
+            # organisation or country given with it, as the lookup weighs them
+            genders = {self._civilities[w] for w in words_of(rest) if self._civilities.get(w)}
+            named = [p for p in named if not genders or p.gender in genders] or named
             best = [p for p, _, _ in self.lookup.scored(" ".join(query)) if p in named]
             return (best or named)[0]
         if not concepts_in(rest)[0]:
             return None
         # words that match nobody ("deputy" of a role the report writes in French) are left
-        # out rather than taken to designate nobody
-        for kept in (query, [w for w in query if self.lookup.scored(w)]):
+        # out rather than taken to designate nobody; then the title ("the head of UNICEF")
+        matching = [w for w in query if self.lookup.scored(w)]
+        for kept in (query, matching, [w for w in matching if w not in _title_words()]):
             scored = self.lookup.scored(" ".join(kept))
             if scored:
                 return scored[0][0]
         return None
 
-    def _replace_person(self, previous: Reading, person: Person, words: _Vocabulary) -> str:
-        assert previous.person is not None
-        span = _mention(previous.question, previous.person)
+    def _replace_person(self, previous: Reading, person: Person, words: Vocabulary) -> str:
+        span = _mention(previous.question, previous.person) if previous.person else None
         if span is not None:
             return previous.question[: span[0]] + person.name + previous.question[span[1] :]
         return self._template(words, person.name, previous.topic)
 
-    def _replace_topic(self, previous: Reading, topic: str, words: _Vocabulary) -> str:
+    def _replace_topic(self, previous: Reading, topic: str, words: Vocabulary) -> str:
         at = previous.question.find(previous.topic) if previous.topic else -1
         if at >= 0:
             end = at + len(previous.topic)
@@ -280,7 +236,7 @@ class Resolver:
             return self._template(words, previous.person.name, topic)
         return topic
 
-    def _template(self, words: _Vocabulary, person: str, topic: str) -> str:
+    def _template(self, words: Vocabulary, person: str, topic: str) -> str:
         if not topic:
             return person
         return words.templates["said"].format(person=person, topic=topic)
@@ -290,7 +246,7 @@ class Resolver:
     def _refer(
         self,
         question: str,
-        words: _Vocabulary,
+        words: Vocabulary,
         previous: Reading,
         candidates: Sequence[Person],
     ) -> Reading | None:
@@ -301,7 +257,7 @@ class Resolver:
         suffix = ""
         person: Person | None = None
         rules: list[str] = []
-        for m in words.reference.finditer(question):
+        for m in islice(words.reference.finditer(question), MAX_REFERENCES):
             if any(i.start() <= m.start() < i.end() for i in idioms):
                 continue
             ref = words.references[fold(m.group())]
@@ -311,10 +267,12 @@ class Resolver:
             if about is None:
                 continue
             target = about.name if isinstance(about, Person) else previous.topic
-            edit = _EDITS[ref.grammar](question, m, ref, target, words)
+            edit = EDITS[ref.grammar](question, m, ref, target, words)
             if edit is None:
                 continue
             start, end, text, after = edit
+            if any(s < end and start < e for s, e, _ in edits):
+                continue  # a word another edit already rewrote
             edits.append((start, end, text))
             suffix += after
             if isinstance(about, Person):
@@ -328,21 +286,20 @@ class Resolver:
         for start, end, new in sorted(edits, reverse=True):
             text = text[:start] + new + text[end:]
         if suffix:
-            end = _END.search(text)
-            at = end.start() if end else len(text)
+            at = len(bare(text))
             text = text[:at] + suffix + text[at:]
-        text = _tidy(re.sub(r"[ \t]{2,}", " ", text).strip(), words)
-        named = self.people.detect(text)
-        about = person is not None or bool(named) or asks_for_person(text)
+        text = tidy(re.sub(r"[ \t]{2,}", " ", text).strip(), words)
+        named = self._detect(text)
+        about = _about_person(text, words, person is not None or bool(named))
         person = person or (named[0] if named else None)
         return self._reading(text, "+".join(dict.fromkeys(rules)), words, person, None, about)
 
     def _referent(
         self,
-        ref: _Reference,
+        ref: Reference,
         question: str,
         m: re.Match[str],
-        words: _Vocabulary,
+        words: Vocabulary,
         previous: Reading,
         candidates: Sequence[Person],
     ) -> Person | str | None:
@@ -351,7 +308,7 @@ class Resolver:
         if refers == "owner":
             # a possessive tells nothing of its owner: the person in a question about what
             # someone said ("sa position"), the topic otherwise ("ses composantes")
-            said = any(w in _speech_words(words.language) for w in _words(question))
+            said = any(w in _speech_words(words.language) for w in words_of(question))
             refers = "person" if (said or not previous.topic) else "topic"
         elif refers == "either":
             # "il", "elle": a person after a question about someone, else the topic ("Qu'est-ce
@@ -368,19 +325,19 @@ class Resolver:
         self,
         text: str,
         rule: str,
-        words: _Vocabulary,
+        words: Vocabulary,
         person: Person | None,
         topic: str | None,
         about_person: bool,
     ) -> Reading:
-        text = _tidy(text, words)
+        text = tidy(text, words)
         if topic is None:
             topic = self._topic(text, words, person)
         return Reading(text, (rule,), words.language, person, topic, about_person)
 
     # ------------------------------------------------------------------ topics
 
-    def _topic(self, question: str, words: _Vocabulary, person: Person | None) -> str:
+    def _topic(self, question: str, words: Vocabulary, person: Person | None) -> str:
         """What ``question`` is about. About someone: after the first topic marker that
         follows their name ("Qu'a dit X sur la société civile ?"), else after their name and
         its verb. About something: the noun phrase after the opening words ("What is the
@@ -390,27 +347,27 @@ class Resolver:
         if span is not None:
             marker = words.marker.search(question, span[1])
             if marker is not None:
-                return _bare(question[marker.end() :])
+                return _topic_text(question[marker.end() :])
             topic = question[span[1] :]
             skip = words.function_words | _speech_words(words.language)
-            while (first := _WORD.match(topic.lstrip())) and fold(first.group()) in skip:
+            while (first := WORD.match(topic.lstrip())) and fold(first.group()) in skip:
                 topic = topic.lstrip()[first.end() :]
-            return _bare(topic)
+            return _topic_text(topic)
         opening = words.question.match(question)
         rest = question[opening.end() :] if opening else question
-        first = _WORD.search(rest)
+        first = WORD.search(rest)
         marker = words.marker.search(rest)
         if (
             marker is not None
             and first is not None
             and fold(first.group()) not in (words.function_words)
         ):
-            return _bare(rest[marker.end() :])
-        return _bare(rest)
+            return _topic_text(rest[marker.end() :])
+        return _topic_text(rest)
 
 
-def _bare(topic: str) -> str:
-    return _END.sub("", topic).strip(" ,;:")
+def _topic_text(topic: str) -> str:
+    return bare(topic).strip(" ,;:")
 
 
 @cache
@@ -436,112 +393,13 @@ def _mention(text: str, person: Person) -> tuple[int, int] | None:
     return None
 
 
-# ---------------------------------------------------------------------- edits
+def _about_person(question: str, words: Vocabulary, named: bool) -> bool:
+    """Is ``question`` about someone: naming them, asking who, or asking what was said?"""
+    said = _speech_words(words.language)
+    return named or asks_for_person(question) or any(w in said for w in words_of(question))
 
 
-Edit = tuple[int, int, str, str]  # (start, end, replacement, text added at the end)
-
-
-def _next_word(text: str, at: int) -> re.Match[str] | None:
-    return re.compile(r"\s*([\w'’-]+)").match(text, at)
-
-
-def _content(word: str, words: _Vocabulary) -> bool:
-    """Not a function word ("l'avenir" counts by its head: "avenir")."""
-    head = re.split(r"['’]", fold(word))[-1]
-    return (
-        bool(head) and fold(word) not in words.function_words and head not in (words.function_words)
-    )
-
-
-def _subject(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
-    if m.start() == 0 and not target[:1].isupper():
-        target = target[:1].upper() + target[1:]
-    return m.start(), m.end(), target, ""
-
-
-def _object(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
-    before = re.findall(r"[\w'’-]+", text[: m.start()])
-    if words.language == "fr" and (not before or fold(before[-1]) not in words.function_words):
-        return None  # "lui" before a verb is an indirect object: only "selon lui" is replaced
-    return m.start(), m.end(), target, ""
-
-
-def _possessive(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
-    noun = _next_word(text, m.end())
-    if noun is None or not _content(noun.group(1), words):
-        # "her" before nothing that it could own is an object: "about her"
-        return _object(text, m, ref, target, words) if ref.grammar == "possessive" else None
-    end = noun.end()
-    while (more := _next_word(text, end)) and _content(more.group(1), words):
-        end = more.end()
-    owned = words.templates["owner"].format(thing=text[noun.start(1) : end], owner=target)
-    return m.start(), end, f"{ref.article} {owned}", ""
-
-
-def _demonstrative(text: str, m: re.Match[str], ref: _Reference, target: str, w: _Vocabulary):
-    noun = _next_word(text, m.end())
-    if noun is not None and _content(noun.group(1), w):
-        return m.start(), noun.end(), target, ""  # "this mechanism" → the topic
-    if _END.fullmatch(text, m.end()):
-        return m.start(), m.end(), target, ""  # "Who else spoke about this?"
-    return None
-
-
-def _inverted(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
-    verb = re.search(r"[\w]+$", text[: m.start()])
-    participle = _next_word(text, m.end())
-    auxiliary = verb is not None and fold(verb.group()) in words.auxiliaries
-    if auxiliary and participle is not None and _content(participle.group(1), words):
-        # "Qu'a-t-il dit sur…" → "Qu'a dit X sur…"
-        return m.start(), participle.end(), f"{text[m.end() : participle.end()]} {target}", ""
-    return m.start(), m.end(), f" {target}", ""
-
-
-def _clitic(text: str, m: re.Match[str], ref: _Reference, target: str, words: _Vocabulary):
-    verb = _next_word(text, m.end())
-    if verb is None or not verb.group(1)[:1].islower():
-        return None
-    if m.group().endswith(("'", "’")) or fold(m.group()) == "les":
-        # "Qui l'a proposé ?" → "Qui a proposé <topic> ?": only before an auxiliary
-        if fold(verb.group(1)) not in words.auxiliaries:
-            return None
-        participle = _next_word(text, verb.end())
-        if participle is None or not _content(participle.group(1), words):
-            return None
-        return m.start(), participle.end(), f"{text[m.end() : participle.end()]} {target}", ""
-    # "Qui en a parlé ?", "Qu'en pense-t-il ?": after a question word or a pronoun only
-    before = re.search(r"(\w+)['’]?\s*$", text[: m.start()])
-    if (
-        before is not None
-        and not words.question.fullmatch(before.group(0).strip())
-        and fold(before.group(1)) not in words.function_words
-    ):
-        return None
-    if not _content(verb.group(1), words) and fold(verb.group(1)) not in words.auxiliaries:
-        return None
-    return m.start(), m.end(), "", " " + words.templates["about"].format(topic=target)
-
-
-_EDITS: dict[str, Callable[..., Edit | None]] = {
-    "subject": _subject,
-    "object": _object,
-    "possessive": _possessive,
-    "demonstrative": _demonstrative,
-    "inverted": _inverted,
-    "clitic": _clitic,
-}
-
-
-def _tidy(text: str, words: _Vocabulary) -> str:
-    """Contractions and elisions of the language where a rewrite put words side by side."""
-    for pair, joined in words.contractions.items():
-        if " " in pair:
-            text = re.sub(rf"(?<![\w'’]){pair}\s+(?=\w)", f"{joined} ", text, flags=re.I)
-    for word, elided in words.contractions.items():
-        if " " not in word:
-            text = re.sub(
-                rf"(?<![\w'’-]){word}\s+(?={_VOWEL.pattern})", elided, text, flags=re.IGNORECASE
-            )
-    text = re.sub(r"\s+([,.])", r"\1", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
+@cache
+def _title_words() -> frozenset[str]:
+    """The words of titles in every language ("head", "directeur"), folded."""
+    return frozenset(fold(w) for row in lexicon.all_rows("titles") for w in row[0].split())
