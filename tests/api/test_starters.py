@@ -28,3 +28,20 @@ def test_starters_default_to_french_and_refuse_other_languages(server: str) -> N
         r = httpx.get(f"{server}/starters", params={"lang": lang}, timeout=30)
         assert r.status_code == 422 and "lang" in r.json()["detail"]
         assert "xxxxx" not in r.text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_each_starter_finds_its_person_or_section(server: str, lang: str) -> None:
+    """A starter is only useful if asking it shows what it names: the person's statements,
+    or passages of the section whose heading it quotes, among the first three."""
+    starters = httpx.get(f"{server}/starters", params={"lang": lang}, timeout=30).json()
+    names = [p["name"] for p in httpx.get(f"{server}/speakers", timeout=30).json()["speakers"]]
+    for question in starters["starters"]:
+        hits = httpx.get(f"{server}/ask", params={"q": question, "k": 3}, timeout=30).json()
+        person = next((n for n in names if n in question), None)
+        if person:
+            found = [s["name"] for p in hits["passages"] for s in p["citation"]["speakers"]]
+            assert person in found, question
+        else:
+            sections = [p["citation"]["section"].rsplit(" › ", 1)[-1] for p in hits["passages"]]
+            assert any(s and s in question for s in sections), question

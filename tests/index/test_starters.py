@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,9 @@ def test_topics_are_short_headings_of_the_fullest_sections() -> None:
         make_passage("x", section=("C", "Migrants")),
     ]
     assert topics(passages) == ["Partenariats régionaux", "Rôle des données"]
+
+
+def test_the_build_stores_and_serving_loads_them(manifest: dict, loaded_index) -> None:
+    assert "starters.json" in manifest["files"]
+    stored = json.loads((loaded_index.path / "starters.json").read_text(encoding="utf-8"))
+    assert loaded_index.starters == stored and set(stored) == set(LANGUAGES)

@@ -26,7 +26,8 @@ from idmqa.api.people import (
     SpeakerDetail,
     SpeakerList,
     SpeakerSummary,
-    get_speaker,
+    person_or_404,
+    speaker_detail,
     speaker_summary,
 )
 from idmqa.api.schemas import MAX_K, MAX_NAME_CHARS, AskFilters, AskResponse, PassageDetail
@@ -142,7 +143,7 @@ class Tools:
         and every passage reporting their statements, verbatim and cited, in report order.
         Use it to answer "what did X say" exhaustively, or before quoting someone."""
         try:
-            return get_speaker(person, self.service)
+            return speaker_detail(self.service, person_or_404(self.service, person))
         except HTTPException as exc:
             raise ToolError(str(exc.detail)) from exc
 

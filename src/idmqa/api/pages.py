@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 from types import SimpleNamespace
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -70,9 +71,15 @@ def labels(language: str) -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in rows}
 
 
+def _segment(value: str) -> str:
+    """An id as one path segment: percent-encoded but for ``:`` (passage ids have one, and it
+    may stay in a path), never a ``/``."""
+    return quote(value, safe=":")
+
+
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("idmqa", "templates"),
         autoescape=select_autoescape(["html"], default=True),
         # A label or value missing from a page is an error, never an empty string.
@@ -80,6 +87,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["segment"] = _segment
+    return environment
 
 
 def _render(template: str, language: str, page_title: str, **values: object) -> HTMLResponse:
@@ -89,7 +98,7 @@ def _render(template: str, language: str, page_title: str, **values: object) -> 
         .render(
             lang=language,
             # Attributes, not a dict: in a template ``t.copy`` would be the dict's method.
-        t=SimpleNamespace(**labels(language)),
+            t=SimpleNamespace(**labels(language)),
             page_title=page_title,
             languages=[(code, labels(code)["lang_name"]) for code in LANGUAGES],
             **values,

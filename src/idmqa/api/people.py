@@ -23,7 +23,7 @@ from idmqa.api.schemas import (
 from idmqa.api.shaping import passage_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.people.model import Person
-from idmqa.service import InvalidReference
+from idmqa.service import InvalidReference, QAService
 
 router = APIRouter(tags=["speakers"])
 
@@ -130,27 +130,18 @@ def list_speakers(
     )
 
 
-@router.get(
-    "/speakers/{speaker_id}",
-    response_model=SpeakerDetail,
-    responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
-)
-def get_speaker(
-    speaker_id: Annotated[str, Path(max_length=MAX_NAME_CHARS)],
-    service: ServiceDep,
-    request: Request,
-    response: Response,
-    lang: PageLanguage = None,
-) -> SpeakerDetail | HTMLResponse:
-    """One person: roles, agenda appearances and every statement as a cited passage. A
-    browser (``Accept: text/html``) gets it as a readable page."""
+def person_or_404(service: QAService, speaker_id: str) -> Person:
+    """The person ``speaker_id`` designates; a 422 if it is too long to look up, a 404 saying
+    whom it may mean if it designates nobody (or several people)."""
     with _reference("speaker_id"):
         person = service.person(speaker_id)
     if person is None:
         raise HTTPException(404, service.who_is(speaker_id)[0])
-    if prefers_html(request):
-        return speaker_page(service, person, page_language(request, lang))
-    response.headers.update(VARY_ACCEPT)
+    return person
+
+
+def speaker_detail(service: QAService, person: Person) -> SpeakerDetail:
+    """A person with their agenda rows and every statement, cited (``SpeakerDetail``)."""
     statements = [
         StatementOut.model_validate(passage_json(service, p)) for p in service.statements(person.id)
     ]
@@ -172,3 +163,24 @@ def get_speaker(
         captions=person.captions,
         passages=statements,
     )
+
+
+@router.get(
+    "/speakers/{speaker_id}",
+    response_model=SpeakerDetail,
+    responses={**GUARDED_RESPONSES, 404: {"model": Problem}},
+)
+def get_speaker(
+    speaker_id: Annotated[str, Path(max_length=MAX_NAME_CHARS)],
+    service: ServiceDep,
+    request: Request,
+    response: Response,
+    lang: PageLanguage = None,
+) -> SpeakerDetail | HTMLResponse:
+    """One person: roles, agenda appearances and every statement as a cited passage. A
+    browser (``Accept: text/html``) gets it as a readable page."""
+    person = person_or_404(service, speaker_id)
+    if prefers_html(request):
+        return speaker_page(service, person, page_language(request, lang))
+    response.headers.update(VARY_ACCEPT)
+    return speaker_detail(service, person)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -42,6 +43,9 @@ def _export(args: argparse.Namespace) -> int:
         for vote in store.votes():
             out.write(json.dumps(candidate(vote), ensure_ascii=False) + "\n")
             written += 1
+    except BrokenPipeError:  # piped into head: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- Python flushes stdout at exit
+        return 0
     finally:
         if args.out:
             out.close()
