@@ -9,7 +9,7 @@ reads a published build and embeds questions with the ONNX export, without torch
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
 from typing import Protocol
@@ -111,6 +111,8 @@ class QAService:
         self._by_id = {p.id: p for p in self._index.passages}
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
+        #: Told of every answer to a question (the server's metrics).
+        self.on_answer: Callable[[SearchResult], None] | None = None
 
     # ------------------------------------------------------------------ questions
 
@@ -125,9 +127,13 @@ class QAService:
         ``history``, its earlier user turns are searched with it."""
         k = min(k or self.settings.default_k, self.settings.max_k)
         if not history:
-            return self._searcher.search(question, k, filters)
-        searched = with_history(question, history, self._fits)
-        return replace(self._searcher.search(searched, k, filters), question=question)
+            result = self._searcher.search(question, k, filters)
+        else:
+            searched = with_history(question, history, self._fits)
+            result = replace(self._searcher.search(searched, k, filters), question=question)
+        if self.on_answer is not None:
+            self.on_answer(result)
+        return result
 
     def _fits(self, text: str) -> bool:
         try:
@@ -348,6 +354,11 @@ class QAService:
         """The same model and index searched with other settings (to compare configurations)."""
         settings = self.settings.model_copy(update=overrides)
         return QAService(settings, self.encoder, self._index)
+
+    @property
+    def build(self) -> str:
+        """The name of the serving index build (its directory under ``builds/``)."""
+        return self._index.path.name
 
     @property
     def manifest(self) -> dict:

@@ -76,7 +76,6 @@ def _open_service(settings: Settings):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from idmqa.api.app import create_app
     from idmqa.api.server import ensure_file_limit, serve
     from idmqa.runtime import configure_server_logging, configure_threads
 
@@ -89,6 +88,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from idmqa.cli.workers import serve_workers, worker_settings
 
         return serve_workers(worker_settings(settings), workers, host, port)
+    # Imported only here: with workers, prometheus_client must be imported after
+    # serve_workers has set its multiprocess directory.
+    from idmqa.api.app import create_app
+
     configure_server_logging(settings)
     configure_threads(settings)
     app = create_app(settings)
