@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mcp = mount_mcp(app, lambda: app.state.holder.service)
     app.add_middleware(GuardMiddleware, settings=settings, in_flight=app.state.in_flight)
     # Outside the guard: its refusals get a request id and are counted too.
-    app.add_middleware(ObserveMiddleware, routes=app.router.routes)
+    app.add_middleware(ObserveMiddleware)
     if settings.otel_endpoint:
         from idmqa.api.tracing import instrument_app
 

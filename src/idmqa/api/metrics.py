@@ -6,7 +6,8 @@ them a fresh ``PROMETHEUS_MULTIPROC_DIR`` before anything imports ``prometheus_c
 a scrape of any worker merges every worker's files. Without that variable (one process) the
 values live in this process.
 
-Labels are bounded: routes are the app's route templates (``(unmatched)`` for the rest), a
+Labels are bounded: routes are the app's route templates (``(refused)`` for the guard's
+refusals, ``(unmatched)`` for the rest), a
 rate-limited key is named by its alias (:func:`idmqa.api.guard.key_alias`), never itself.
 """
 
@@ -31,8 +32,10 @@ from idmqa.retrieval.search import SearchResult
 from idmqa.service import QAService
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
-#: The route label of requests no route matched (their paths are the client's input).
+#: The route label of requests no route matched (their paths are the client's input)…
 UNMATCHED = "(unmatched)"
+#: …and of those the guard refused (401, 403, 413, 429) before any route was chosen.
+REFUSED = "(refused)"
 #: The key label of a 429 answered to a request without a valid key.
 NO_KEY = "(none)"
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Sequence
-
-from starlette.routing import BaseRoute, Match
 
 from idmqa.api import metrics
 from idmqa.api.guard import (
@@ -30,6 +27,8 @@ from idmqa.api.guard import (
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 REQUEST_ID_HEADER = b"x-request-id"
 #: Methods counted under their own name; any other is counted as "other" (labels stay few).
+#: Statuses of the guard's refusals, answered before any route is chosen.
+GUARD_REFUSALS = frozenset({401, 403, 413, 429})
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -41,27 +40,21 @@ def request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def _route(scope: Scope, routes: Sequence[BaseRoute]) -> str:
-    """The route template of a request (the router records it in the scope; a request the
-    guard refused never reached the router, so it is matched here), or the mount point of a
-    mounted app; never the path itself, which is the client's."""
+def _route(scope: Scope, status: int) -> str:
+    """The route template that answered (the router records it in the scope), or what kept
+    the request from any route; never the path itself, which is the client's."""
     path = getattr(scope.get("route"), "path", None)
     if isinstance(path, str):
         return path
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match != Match.NONE:
-            return getattr(route, "path", metrics.UNMATCHED)
-    return metrics.UNMATCHED
+    return metrics.REFUSED if status in GUARD_REFUSALS else metrics.UNMATCHED
 
 
 class ObserveMiddleware:
     """Gives each request an id (``X-Request-ID``, echoed in the answer and logged) and
     records its route, status and duration."""
 
-    def __init__(self, app: ASGIApp, *, routes: Sequence[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +78,7 @@ class ObserveMiddleware:
         finally:
             method = scope.get("method", "")
             metrics.record_request(
-                _route(scope, self.routes),
+                _route(scope, status),
                 method if method in METHODS else "other",
                 status,
                 time.perf_counter() - started,
