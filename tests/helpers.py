@@ -159,3 +159,15 @@ def passage_token_counter(
     # the counter reads only the encoder's tokenizer: the ONNX session is never loaded
     count = onnx_token_counter(SimpleNamespace(tokenizer=tokenizer))
     return lambda text: count(settings.passage_prompt + text)
+
+
+def wait_until_listening(base: str, timeout: float = 30) -> None:
+    """Poll ``/health`` of a server started in this process until it answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/health", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{base} not listening after {timeout} s")
