@@ -38,7 +38,9 @@ COPY src ./src
 RUN pip install --no-cache-dir ".[build]" \
     && python -c "import torch, sys; sys.exit(torch.version.cuda is not None)"
 # The serving environment: the base dependencies only, in a venv of its own (the stage
-# below copies this one alone).
+# below copies this one alone). It installs the project itself, whose versions
+# pyproject.toml sets.
+# hadolint ignore=DL3013
 RUN python -m venv /opt/serve \
     && /opt/serve/bin/pip install --no-cache-dir . \
     && /opt/serve/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ('torch', 'sentence_transformers', 'transformers')))"
