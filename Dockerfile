@@ -35,12 +35,12 @@ ENV PATH=/opt/venv/bin:$PATH
 RUN pip install --no-cache-dir --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
 COPY pyproject.toml README.md ./
 COPY src ./src
+# The project itself with its build extra: pyproject.toml sets the versions.
+# hadolint ignore=DL3013
 RUN pip install --no-cache-dir ".[build]" \
     && python -c "import torch, sys; sys.exit(torch.version.cuda is not None)"
 # The serving environment: the base dependencies only, in a venv of its own (the stage
-# below copies this one alone). It installs the project itself, whose versions
-# pyproject.toml sets.
-# hadolint ignore=DL3013
+# below copies this one alone).
 RUN python -m venv /opt/serve \
     && /opt/serve/bin/pip install --no-cache-dir . \
     && /opt/serve/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ('torch', 'sentence_transformers', 'transformers')))"
