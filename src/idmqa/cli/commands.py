@@ -14,6 +14,17 @@ from idmqa.settings import Settings, get_settings
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    try:
+        import sentence_transformers  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        print(
+            f"idmqa index: {exc.name or exc} is not installed: building needs the build extra "
+            "(pip install 'idmqa[build]'; in containers, the image's build stage: "
+            "docker build --target build)",
+            file=sys.stderr,
+        )
+        return 1
     from idmqa.index.build import build_index
     from idmqa.model.encoder import Encoder
     from idmqa.runtime import configure_threads
