@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -33,6 +34,18 @@ DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SECOND_REPORT = ROOT / "tests" / "data" / "corpus2" / "idm-29-2019-inclusion.fr.txt"
 #: A few hand-checked (person, statement line) pairs of the report, one unknown to it.
 ATTRIBUTION_SAMPLE = ROOT / "tests" / "data" / "attribution_sample.jsonl"
+#: Debian's Chromium, driven by Playwright: never a downloaded browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def assert_every_line_once(blocks: Sequence[Block], lines: Sequence[str]) -> None:
@@ -171,3 +184,22 @@ def wait_until_listening(base: str, timeout: float = 30) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise TimeoutError(f"{base} not listening after {timeout} s")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A Playwright browser on Debian's Chromium; the test is skipped without it (failed
+    when ``IDMQA_REQUIRE_BROWSER`` is set, as in CI)."""
+    if not CHROMIUM.exists() or shutil.which("chromium") is None:
+        if os.environ.get("IDMQA_REQUIRE_BROWSER"):
+            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

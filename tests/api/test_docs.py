@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -14,9 +11,7 @@ import uvicorn
 
 from idmqa.api.app import create_app
 from idmqa.settings import Settings
-from tests.helpers import free_port, wait_until_listening
-
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.helpers import chromium, free_port, wait_until_listening
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +30,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_docs_render_offline_in_chromium(base: str) -> None:
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        if os.environ.get("IDMQA_REQUIRE_BROWSER"):
-            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     blocked: list[str] = []
     violations: list[str] = []
 
@@ -50,25 +40,20 @@ def test_docs_render_offline_in_chromium(base: str) -> None:
             blocked.append(route.request.url)
             route.abort("internetdisconnected")
 
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"], timeout=60_000
+    with chromium() as browser:
+        page = browser.new_page()
+        page.route("**/*", no_network)
+        page.on(
+            "console",
+            lambda m: "Content Security Policy" in m.text and violations.append(m.text),
         )
-        try:
-            page = browser.new_page()
-            page.route("**/*", no_network)
-            page.on(
-                "console",
-                lambda m: "Content Security Policy" in m.text and violations.append(m.text),
-            )
-            response = page.goto(f"{base}/docs")
-            assert response is not None and response.status == 200
-            assert "'self'" in response.headers["content-security-policy"]
-            assert "https:" not in response.headers["content-security-policy"]
-            page.locator(".swagger-ui .info .title").wait_for(timeout=30_000)
-            assert "idmqa" in page.locator(".swagger-ui .info .title").inner_text()
-            # the operations are listed: the OpenAPI description was loaded and rendered
-            page.locator(".opblock-summary-path", has_text="/ask").first.wait_for()
-        finally:
-            browser.close()
+        response = page.goto(f"{base}/docs")
+        assert response is not None and response.status == 200
+        assert "'self'" in response.headers["content-security-policy"]
+        assert "https:" not in response.headers["content-security-policy"]
+        title = page.locator(".swagger-ui .info .title")
+        title.wait_for(timeout=30_000)
+        assert "idmqa" in title.inner_text()
+        # the operations are listed: the OpenAPI description was loaded and rendered
+        page.locator(".opblock-summary-path", has_text="/ask").first.wait_for()
     assert blocked == [] and violations == []

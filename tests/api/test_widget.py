@@ -25,19 +25,8 @@ from fastapi.testclient import TestClient
 
 from idmqa.api.app import create_app
 from idmqa.settings import Settings
-from tests.helpers import ROOT, free_port, start_server, wait_ready
+from tests.helpers import ROOT, chromium, free_port, start_server, wait_ready
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDGET_JS = ROOT / "src" / "idmqa" / "static" / "widget.js"
 TIMEOUT_MS = 30_000
 
@@ -186,17 +175,8 @@ def idmqa(settings: Settings, manifest: dict, partners) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        if os.environ.get("IDMQA_REQUIRE_BROWSER"):
-            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
