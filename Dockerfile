@@ -1,9 +1,13 @@
 # syntax=docker/dockerfile:1
-# idmqa: the model cache (converted model + ONNX question encoder) and the index are built at
-# image build time, so a container serves within seconds, with no network.
+# idmqa in two stages. The build stage has torch: it converts the model, exports the ONNX
+# question encoder and builds the index. The serving stage has only what serving imports
+# (the base dependencies of pyproject.toml: onnxruntime, faiss, FastAPI…), never torch nor
+# sentence-transformers, plus the model cache and the index the build stage made; a
+# container serves within seconds, with no network.
 #
 #   docker build -t idmqa .
 #   docker run -p 8000:8000 -e IDMQA_WORKERS=2 idmqa
+#   docker build --target build -t idmqa-indexer .   # the stage with torch, for `idmqa index`
 #
 # Build args:
 #   TORCH_INDEX_URL  where the CPU-only torch wheel comes from. torch==2.13.0 from PyPI is a
@@ -31,8 +35,15 @@ ENV PATH=/opt/venv/bin:$PATH
 RUN pip install --no-cache-dir --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --no-cache-dir . \
+# The project itself with its build extra: pyproject.toml sets the versions.
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir ".[build]" \
     && python -c "import torch, sys; sys.exit(torch.version.cuda is not None)"
+# The serving environment: the base dependencies only, in a venv of its own (the stage
+# below copies this one alone).
+RUN python -m venv /opt/serve \
+    && /opt/serve/bin/pip install --no-cache-dir . \
+    && /opt/serve/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ('torch', 'sentence_transformers', 'transformers')))"
 COPY corpus ./corpus
 ENV IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus IDMQA_INDEX_DIR=/data/index \
     HF_HUB_OFFLINE=1
@@ -40,9 +51,9 @@ ENV IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus IDMQA_INDEX_DIR=/dat
 # builds the index; the image build fails if any of it fails.
 RUN idmqa index
 
-FROM ${PYTHON_IMAGE}
+FROM ${PYTHON_IMAGE} AS serve
 RUN useradd --create-home --uid 10001 --user-group idmqa
-COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/serve /opt/serve
 # Code, model cache and corpus belong to root: read-only for the service user.
 COPY --from=build /app/cache /app/cache
 COPY --from=build /app/corpus /app/corpus
@@ -53,7 +64,7 @@ COPY --from=build --chown=10001:10001 /data/index /data/index
 # The one writable place of the service: visitors' votes (feedback.sqlite3). Owned by the
 # service user so that a volume mounted here (filled from the image) is writable.
 RUN mkdir -p /data/feedback && chown 10001:10001 /data/feedback
-ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+ENV PATH=/opt/serve/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     IDMQA_CACHE_DIR=/app/cache IDMQA_CORPUS_DIR=/app/corpus IDMQA_INDEX_DIR=/data/index \
     IDMQA_DATA_DIR=/data/feedback \
     IDMQA_HOST=0.0.0.0 IDMQA_PORT=8000 IDMQA_WORKERS=1 IDMQA_THREADS=0 \

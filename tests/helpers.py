@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -171,3 +172,34 @@ def passage_token_counter(
     tokenizer = EncoderTokenizer(path.parent, int(marker.get("max_length", 512)))
     count = onnx_token_counter(SimpleNamespace(tokenizer=tokenizer))
     return lambda text: count(settings.passage_prompt + text)
+
+
+def wait_until_listening(base: str, timeout: float = 30) -> None:
+    """Poll ``/health`` of a server started in this process until it answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/health", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{base} not listening after {timeout} s")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A Playwright browser on Debian's Chromium; the test is skipped without it (failed
+    when ``IDMQA_REQUIRE_BROWSER`` is set, as in CI)."""
+    if not CHROMIUM.exists() or shutil.which("chromium") is None:
+        if os.environ.get("IDMQA_REQUIRE_BROWSER"):
+            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -9,7 +9,7 @@ reads a published build and embeds questions with the ONNX export, without torch
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
 from typing import Protocol
@@ -148,6 +148,8 @@ class QAService:
             self._searcher.corpus_language,
             settings.max_question_chars,
         )
+        #: Told of every answer to a question (the server's metrics).
+        self.on_answer: Callable[[SearchResult], None] | None = None
 
     @cached_property
     def _lookup(self) -> Lookup:
@@ -172,10 +174,12 @@ class QAService:
         it (see :mod:`idmqa.retrieval.conversation`) and ``interpreted_as`` says how."""
         k = min(k or self.settings.default_k, self.settings.max_k)
         searched = self.read(question, history).question if history else question
-        if searched == question:
-            return self._searcher.search(question, k, filters)
         result = self._searcher.search(searched, k, filters)
-        return replace(result, question=question, interpreted_as=searched)
+        if searched != question:
+            result = replace(result, question=question, interpreted_as=searched)
+        if self.on_answer is not None:
+            self.on_answer(result)
+        return result
 
     def read(self, question: str, history: Sequence[Asked]) -> Reading:
         """How ``question`` reads after ``history``; as asked when the rewritten question
@@ -416,14 +420,15 @@ class QAService:
         return QAService(settings, self.encoder, self._index)
 
     @property
+    def build(self) -> str:
+        """The name of the serving index build (its directory under ``builds/``): what
+        /ready and /metrics report, and what a recorded vote was given on."""
+        return self._index.path.name
+
+    @property
     def manifest(self) -> dict:
         """The manifest of the serving index."""
         return self._index.manifest
-
-    @property
-    def build(self) -> str:
-        """The name of the serving index build (what a recorded vote was given on)."""
-        return self._index.path.name
 
     def index_changes(self) -> tuple[list[str], bool]:
         """The files of the serving build changed on disk since they were verified, and

@@ -255,6 +255,24 @@ class Settings(BaseSettings):
         "sentences about migration have a cosine near 0.9; a translation stands out)",
     )
     max_quote_chars: int = Field(2000, description="Longest accepted quote, in characters")
+    metrics_open: bool = Field(
+        False,
+        description="GET /metrics without an API key (for a scraper on a private network); "
+        "by default it needs a private key like the rest of the API",
+    )
+    index_poll_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="Seconds between two looks of each server process at the index's CURRENT: "
+        "a new build is loaded, verified and served without a restart; 0 = never (the build "
+        "loaded at start serves until the process ends)",
+    )
+    otel_endpoint: str = Field(
+        "",
+        description="OTLP/HTTP endpoint receiving OpenTelemetry traces, e.g. "
+        "http://collector:4318; empty = no tracing (the packages of the 'otel' extra are "
+        "then never imported)",
+    )
 
     @field_validator("rate_limit", "public_rate_limit", "key_rate_limit", "auth_failure_limit")
     @classmethod

@@ -6,27 +6,15 @@ Without Chromium these tests skip, unless ``IDMQA_REQUIRE_BROWSER=1`` (set by ``
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
-from tests.helpers import BROWSER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS
+from tests.helpers import BROWSER_TIMEOUT_MS, chromium
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        if os.environ.get("IDMQA_REQUIRE_BROWSER"):
-            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture

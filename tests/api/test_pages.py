@@ -3,8 +3,6 @@ headless Chromium (Debian's /usr/bin/chromium driven by Playwright) at a phone's
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,21 +83,6 @@ def test_json_citations_carry_the_short_title(server: str, statement: dict) -> N
 
 
 # --- in Chromium ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        if os.environ.get("IDMQA_REQUIRE_BROWSER"):
-            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

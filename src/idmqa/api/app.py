@@ -15,10 +15,14 @@ from fastapi.responses import JSONResponse
 
 from idmqa import __version__
 from idmqa.api.agents import mount_mcp
+from idmqa.api.docs import mount_docs
 from idmqa.api.feedback import router as feedback_router
 from idmqa.api.guard import GuardMiddleware, InFlight
 from idmqa.api.llm import router as llm_router
+from idmqa.api.metrics import router as metrics_router
+from idmqa.api.observe import ObserveMiddleware
 from idmqa.api.people import router as people_router
+from idmqa.api.reload import IndexWatcher
 from idmqa.api.routes import FilterProblem, filter_problem, router
 from idmqa.api.state import ServiceHolder
 from idmqa.api.web import router as web_router
@@ -65,8 +69,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not (settings.api_key_list or settings.public_key_map):
             log.warning("IDMQA_API_KEYS is empty: the API is open to anyone who can reach it")
         app.state.holder.start()
-        async with app.state.mcp.run():
-            yield
+        # Here, in each worker after the fork: the watcher's thread, and the tracer's
+        # exporting thread, would not survive a fork.
+        watcher = IndexWatcher(app.state.holder, settings.index_poll_seconds).start()
+        if settings.otel_endpoint:
+            from idmqa.api.tracing import start_tracing
+
+            start_tracing(settings)
+        try:
+            async with app.state.mcp.run():
+                yield
+        finally:
+            watcher.stop()
 
     app = FastAPI(
         title="idmqa",
@@ -74,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # No redirects: Starlette builds their Location from the Host header, which anyone sets.
         redirect_slashes=False,
+        docs_url=None,  # mount_docs: the page without a CDN
         description="Cited passages from the IOM International Dialogue on Migration "
         "No. 28 (2018), for questions in French or English.",
     )
@@ -99,8 +114,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(llm_router)
     app.include_router(feedback_router)
     app.include_router(web_router)
+    app.include_router(metrics_router)
+    mount_docs(app)
     app.state.mcp = mount_mcp(app, lambda: app.state.holder.service)
     app.add_middleware(GuardMiddleware, settings=settings, in_flight=app.state.in_flight)
+    # Outside the guard: its refusals get a request id and are counted too.
+    app.add_middleware(ObserveMiddleware)
+    if settings.otel_endpoint:
+        from idmqa.api.tracing import instrument_app
+
+        instrument_app(app)
     # Added last, so outermost: 401/413/429 answers carry CORS headers too, and the widget can
     # tell "rate-limited" from "unreachable".
     # Browsers may call the API from other sites' pages (the widget) only for listed origins.
@@ -108,8 +131,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "X-API-Key", "Authorization", "Mcp-Protocol-Version"],
-        expose_headers=["Retry-After"],
+        allow_headers=[
+            "Content-Type",
+            "X-API-Key",
+            "Authorization",
+            "Mcp-Protocol-Version",
+            "X-Request-ID",
+        ],
+        expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
     return app

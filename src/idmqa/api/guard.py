@@ -51,6 +51,11 @@ LINK_PREFIXES = ("/passages/", "/speakers/")
 #: The only routes a public key (one that sits in a web page) may call: what the widget does.
 PUBLIC_KEY_PATHS = frozenset({"/ask", "/feedback", "/starters"})
 
+#: Where the request's id (:mod:`idmqa.api.observe`) and the alias of its key live in the
+#: scope.
+SCOPE_REQUEST_ID = "idmqa.request_id"
+SCOPE_KEY_ALIAS = "idmqa.key_alias"
+
 #: Response header a route sets to log how many passages it returned; never sent out.
 PASSAGES_HEADER = b"x-idmqa-passages"
 
@@ -60,11 +65,10 @@ _SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
-# Swagger UI loads its assets from a CDN; give /docs its own, looser policy.
+# Swagger UI's page starts it with an inline script; its assets are served here (/docs/…).
 _DOCS_CSP = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https:; "
-    b"style-src 'self' 'unsafe-inline' https:; img-src 'self' data: https:; "
-    b"frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 )
 _SHUTDOWN_HEADERS = [(b"retry-after", b"1"), (b"connection", b"close"), *_SECURITY_HEADERS]
 _MISSING_KEY = "missing or invalid API key: send it as X-API-Key or Authorization: Bearer"
@@ -92,20 +96,28 @@ async def _reject(
         await send(message)
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
+def header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", ()):
         if key == name:
             return value
     return None
 
 
+def key_alias(key: bytes, origin: str | None) -> str:
+    """What names a key in metrics and logs, never the key: a public key's origin, or the
+    first 8 hex digits of a private key's sha256 (``printf %s KEY | sha256sum``)."""
+    if origin is not None:
+        return f"public:{origin}"
+    return "key:" + hashlib.sha256(key).hexdigest()[:8]
+
+
 def presented_key(scope: Scope) -> bytes | None:
     """The API key of a request, from ``X-API-Key`` or ``Authorization: Bearer``, as the
     bytes sent (keys are compared as UTF-8, whatever the header's nominal latin-1)."""
-    key = (_header(scope, b"x-api-key") or b"").strip()
+    key = (header(scope, b"x-api-key") or b"").strip()
     if key:
         return key
-    scheme, _, token = (_header(scope, b"authorization") or b"").partition(b" ")
+    scheme, _, token = (header(scope, b"authorization") or b"").partition(b" ")
     return token.strip() if scheme.lower() == b"bearer" and token.strip() else None
 
 
@@ -125,7 +137,7 @@ def client_address(scope: Scope, proxies: Networks) -> str:
     address of ``X-Forwarded-For`` that is not a trusted proxy (a valid IP, or the request
     stays the proxy's: a forged or garbled entry never becomes the client)."""
     peer = (scope.get("client") or ("-",))[0]
-    forwarded = _header(scope, b"x-forwarded-for")
+    forwarded = header(scope, b"x-forwarded-for")
     if not (proxies and forwarded and _trusted(peer, proxies)):
         return peer
     client = peer
@@ -167,8 +179,8 @@ def _public_use_allowed(scope: Scope, origin: str) -> bool:
     if origin == SELF_ORIGIN:
         # The search page: browsers mark its requests same-origin (the Host header, which
         # anyone can set, is never compared).
-        return _header(scope, b"sec-fetch-site") == b"same-origin"
-    return _header(scope, b"origin") == origin.encode()
+        return header(scope, b"sec-fetch-site") == b"same-origin"
+    return header(scope, b"origin") == origin.encode()
 
 
 class Limits:
@@ -234,6 +246,7 @@ class GuardMiddleware:
         self.proxies = settings.trusted_proxy_networks
         self.max_body = settings.max_body_bytes
         self.in_flight = in_flight
+        self.open_paths = OPEN_PATHS | ({"/metrics"} if settings.metrics_open else set())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -294,19 +307,20 @@ class GuardMiddleware:
                     "client": scope["client"][0],
                     # Which server process answered (idmqa serve --workers N).
                     "pid": os.getpid(),
+                    "request_id": scope.get(SCOPE_REQUEST_ID),
                 }
             )
         )
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
-        if scope.get("method") == "OPTIONS" or path in OPEN_PATHS or path.startswith("/docs"):
+        if scope.get("method") == "OPTIONS" or path in self.open_paths or path.startswith("/docs"):
             await self.app(scope, receive, send)
             return
         refusal = self._refusal(scope, path)
         if refusal is not None:
             await _reject(send, *refusal)
             return
-        length = _header(scope, b"content-length")
+        length = header(scope, b"content-length")
         if length and length.isdigit() and int(length) > self.max_body:
             await _reject(send, 413, f"request body larger than {self.max_body} bytes")
             return
@@ -331,6 +345,7 @@ class GuardMiddleware:
                 return 401, _MISSING_KEY, [(b"www-authenticate", b"Bearer")]
             return 403, "this public key only asks questions from its own site", []
         key, origin = found
+        scope[SCOPE_KEY_ALIAS] = key_alias(key, origin)
         # Keys are counted by a digest: the limiter's memory never holds a key.
         key_id = hashlib.sha256(key).hexdigest()[:16]
         per_client = self.limits.client if origin is None else self.limits.public_client

@@ -191,6 +191,7 @@ async def ready(request: Request):
     manifest = holder.service.manifest
     body = {
         "status": "ready",
+        "build": holder.service.build,
         "passages": manifest["counts"]["passages"],
         "model": manifest["model"],
         "built_at": manifest["built_at"],

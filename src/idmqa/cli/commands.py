@@ -14,6 +14,17 @@ from idmqa.settings import Settings, get_settings
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    try:
+        import sentence_transformers  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        print(
+            f"idmqa index: {exc.name or exc} is not installed: building needs the build extra "
+            "(pip install 'idmqa[build]'; in containers, the image's build stage: "
+            "docker build --target build)",
+            file=sys.stderr,
+        )
+        return 1
     from idmqa.index.build import build_index
     from idmqa.model.encoder import Encoder
     from idmqa.runtime import configure_threads
@@ -76,7 +87,6 @@ def _open_service(settings: Settings, eager: bool = True):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from idmqa.api.app import create_app
     from idmqa.api.server import ensure_file_limit, serve
     from idmqa.runtime import configure_server_logging, configure_threads
 
@@ -89,6 +99,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from idmqa.cli.workers import serve_workers, worker_settings
 
         return serve_workers(worker_settings(settings), workers, host, port)
+    # Imported only here: with workers, prometheus_client must be imported after
+    # serve_workers has set its multiprocess directory.
+    from idmqa.api.app import create_app
+
     configure_server_logging(settings)
     configure_threads(settings)
     app = create_app(settings)

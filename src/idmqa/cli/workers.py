@@ -31,11 +31,14 @@ import ctypes
 import gc
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from typing import NoReturn
 
 from idmqa.api.server import grace_period, serve
@@ -156,6 +159,8 @@ class Supervisor:
         # Objects loaded so far are never freed: keep the collector from touching (and so
         # copying) their pages in every worker.
         gc.freeze()
+        # What the workers serve is theirs to report: no gauge of this process in a scrape.
+        _forget_metrics_of(os.getpid())
         status = 0
         try:
             for _ in range(self.count):
@@ -181,6 +186,7 @@ class Supervisor:
                 return 0
             time.sleep(0.2)
         code = os.waitstatus_to_exitcode(status)
+        _forget_metrics_of(pid)
         if pid not in self.procs or self.stopping:
             self.procs.pop(pid, None)
             return 0
@@ -211,6 +217,36 @@ class Supervisor:
                 os.waitpid(pid, 0)
 
 
+#: The variable prometheus_client reads, at import, to keep each process's values in files.
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextlib.contextmanager
+def metrics_dir() -> Iterator[str]:
+    """A fresh directory for the workers' metric files, for as long as the server runs: a
+    scrape of any worker merges every worker's files (``idmqa.api.metrics``). Made before
+    ``prometheus_client`` is imported, which reads the variable then; removed afterwards, so
+    a restarted server never adds up a previous one's counts."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before the metrics directory was set")
+    path = tempfile.mkdtemp(prefix="idmqa-metrics-")
+    os.environ[METRICS_DIR_ENV] = path
+    try:
+        yield path
+    finally:
+        os.environ.pop(METRICS_DIR_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _forget_metrics_of(pid: int) -> None:
+    """Drop a dead worker's per-process gauges (the build it served); its counters stay in
+    the sums, as counters must."""
+    if os.environ.get(METRICS_DIR_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
+
+
 def worker_settings(settings: Settings) -> Settings:
     """The settings of forked workers: one onnxruntime and FAISS/OpenMP thread per call.
 
@@ -224,17 +260,19 @@ def worker_settings(settings: Settings) -> Settings:
 def serve_workers(settings: Settings, workers: int, host: str, port: int) -> int:
     """Load the app, then run ``workers`` forked server processes on ``host:port``; the exit
     status of the supervisor."""
-    from idmqa.api.app import create_app
     from idmqa.runtime import configure_server_logging, configure_threads
 
     configure_server_logging(settings)
     configure_threads(settings)
-    app = create_app(settings)
-    supervisor = Supervisor(app, settings, workers, host, port)
-    if not supervisor.reserve():
-        return 1
-    # Load before forking: the workers share the loaded pages (the index is read into memory
-    # once, then shared copy-on-write). A load failure refuses the start, as with a single
-    # process.
-    app.state.holder.load()
-    return supervisor.run()
+    with metrics_dir():
+        from idmqa.api.app import create_app  # after metrics_dir: it imports prometheus_client
+
+        app = create_app(settings)
+        supervisor = Supervisor(app, settings, workers, host, port)
+        if not supervisor.reserve():
+            return 1
+        # Load before forking: the workers share the loaded pages (the index is read into
+        # memory once, then shared copy-on-write). A load failure refuses the start, as with
+        # a single process.
+        app.state.holder.load()
+        return supervisor.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -85,6 +86,9 @@ class QueryEncoder:
         self.onnx, self.batcher = onnx, batcher  # the ONNX path's parts (tests, benchmarks)
         size = settings.query_cache_size
         self.cache = QuestionCache(size) if size > 0 else None
+        #: Told of every question: the seconds the model took, or None when it was cached
+        #: (the server's metrics).
+        self.observer: Callable[[float | None], None] | None = None
 
     def count_tokens(self, text: str) -> int:
         """Model tokens of ``text`` as given (special tokens included)."""
@@ -101,11 +105,16 @@ class QueryEncoder:
         for text in texts:
             key = prompt + normalise_question(text)
             vector = self.cache.get(key) if self.cache is not None else None
+            took = None
             if vector is None:
+                started = time.perf_counter()
                 vector = self._embed_one(key)
+                took = time.perf_counter() - started
                 vector.setflags(write=False)
                 if self.cache is not None:
                     self.cache.put(key, vector)
+            if self.observer is not None:
+                self.observer(took)
             rows.append(vector)
         if not rows:
             return np.zeros((0, self.dim), np.float32)
