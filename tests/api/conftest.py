@@ -1,4 +1,4 @@
-"""Real headless Chromium for the browser tests of this package: one browser per session.
+"""Real headless Chromium for the browser tests of this package: one browser per module.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright; nothing downloads a browser.
 Without Chromium these tests skip, unless ``IDMQA_REQUIRE_BROWSER=1`` (set by ``.ci/run``).
@@ -11,8 +11,10 @@ import pytest
 from tests.helpers import BROWSER_TIMEOUT_MS, chromium
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: Playwright's sync API keeps an event loop running in this
+    # thread while a browser is open, and later tests call asyncio.run().
     with chromium() as b:
         yield b
 

@@ -31,7 +31,9 @@ class OnnxRuntime:
     def __init__(self, path: Path, tokenizer_dir: Path, max_length: int, threads: int) -> None:
         self.threads = threads if threads > 0 else available_cores()
         self._session: object = None
-        self._loader = threading.Thread(target=self._open, args=(path,), daemon=True)
+        # Not a daemon: a process leaving early (an index refused, a bad question) must wait for
+        # onnxruntime to finish, or the interpreter's shutdown aborts it mid-C++ (SIGABRT).
+        self._loader = threading.Thread(target=self._open, args=(path,), daemon=False)
         self._loader.start()
         self.tokenizer = EncoderTokenizer(tokenizer_dir, max_length)
         self.pad_id = self.tokenizer.pad_id
