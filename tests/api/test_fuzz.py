@@ -9,8 +9,11 @@ type, body schema).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
+import h11._connection
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -25,6 +28,9 @@ from idmqa.settings import Settings
 from tests.helpers import running_server
 
 MAX_EXAMPLES = 50
+#: uvicorn's h11 refuses a request head longer than this with a 400 and closes at once; a
+#: client still sending it may then see its connection reset (timing decides which).
+MAX_HEAD_BYTES = h11._connection.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 KEY = "fuzz-key"
 OPERATIONS = [
     "POST /ask",
@@ -104,8 +110,13 @@ def test_operation_conforms_to_its_schema(
         print_blob=True,
     )
     def fuzz(case: schemathesis.Case) -> None:
-        case.call_and_validate(
-            base_url=fuzz_server, headers={"X-API-Key": KEY}, checks=CHECKS, timeout=30
-        )
+        try:
+            case.call_and_validate(
+                base_url=fuzz_server, headers={"X-API-Key": KEY}, checks=CHECKS, timeout=30
+            )
+        except requests.ConnectionError:
+            # Only a request whose head the server refuses to read may lose its connection.
+            if len(urlencode(case.query or {}, doseq=True)) <= MAX_HEAD_BYTES:
+                raise
 
     fuzz()

@@ -108,6 +108,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = {"detail": _validation_message(errors), "errors": errors}
         return JSONResponse(jsonable_encoder(body), status_code=422)
 
+    _wire(app, settings)
+    return app
+
+
+def _wire(app: FastAPI, settings: Settings) -> None:
+    """Routers, then middlewares from the innermost to the outermost."""
     app.add_exception_handler(FilterProblem, filter_problem)
     app.include_router(router)
     app.include_router(people_router)
@@ -141,4 +147,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
-    return app
