@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import pytest
 from idmqa.feedback.store import FILE_NAME
 from idmqa.index.store import current_build
 from idmqa.settings import Settings
-from tests.helpers import client, free_port, running_server, wait_ready
+from tests.helpers import client, running_server
 
 WIDGET_KEY, PARTNER = "pk-feedback", "http://partner.test:8080"
 
@@ -100,7 +97,6 @@ def test_feedback_is_keyed_and_limited_like_ask(
 
 
 def test_two_workers_write_the_same_file(settings: Settings, manifest: dict, tmp_path: Path):
-    port = free_port()
     log = tmp_path / "access.log"
     env = {
         "IDMQA_INDEX_DIR": str(settings.index_dir),
@@ -108,26 +104,7 @@ def test_two_workers_write_the_same_file(settings: Settings, manifest: dict, tmp
         "IDMQA_RATE_LIMIT": "",
         "IDMQA_DATA_DIR": str(tmp_path / "data"),
     }
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "idmqa.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc)
+    with running_server(env, log) as base:
 
         def vote(n: int) -> int:
             # A new connection each time, so that both workers take some.
@@ -136,9 +113,6 @@ def test_two_workers_write_the_same_file(settings: Settings, manifest: dict, tmp
 
         with ThreadPoolExecutor(8) as pool:
             codes = list(pool.map(vote, range(60)))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     assert codes == [201] * 60
     rows = _rows(tmp_path / "data")
     assert sorted(r[0] for r in rows) == sorted(f"question {n}" for n in range(60))

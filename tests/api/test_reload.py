@@ -19,7 +19,7 @@ import pytest
 from idmqa.index.store import current_build
 from idmqa.settings import Settings
 from tests.api.test_metrics import samples, total
-from tests.helpers import CORPUS, SECOND_REPORT, free_port, start_server, wait_ready
+from tests.helpers import CORPUS, SECOND_REPORT, running_server
 
 QUESTIONS = ("partenariats pour la migration", "fonds d'amorçage", "What is MiGOF?")
 POLL = "1"
@@ -83,15 +83,8 @@ def server(copy: Path, tmp_path_factory) -> Iterator[str]:
         "IDMQA_METRICS_OPEN": "true",
         "IDMQA_INDEX_POLL_SECONDS": POLL,
     }
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = start_server(env, port, tmp_path_factory.mktemp("log") / "access.log")
-    try:
-        wait_ready(base, proc)
+    with running_server(env, tmp_path_factory.mktemp("log") / "access.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def served_builds(base: str) -> set[str]:
