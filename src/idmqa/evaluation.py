@@ -38,28 +38,45 @@ class Outcome:
     answerable: bool = True
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Read a JSONL file of ``{"id", "question", "gold": [...], "lang", "type"}`` rows; an
-    off-topic set has no ``gold`` and may say ``near`` (to the report's domain)."""
-    questions = []
+def _read_jsonl(
+    path: Path,
+    what: str,
+    parse: Callable[[dict, int], object],
+    check: Callable[[object], str | None] | None = None,
+) -> list:
+    """``parse(row, line_number)`` of every non-blank line of a JSONL file. A line that is
+    not JSON or that ``parse`` cannot read, or whose item ``check`` finds a problem with, is a
+    ``ValueError`` naming the file and the line."""
+    items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            questions.append(
-                Question(
-                    str(row.get("id", number)),
-                    row["question"],
-                    tuple(row.get("gold", ())),
-                    row.get("lang", ""),
-                    row.get("type", "offtopic" if "gold" not in row else ""),
-                    row.get("near"),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a question row ({exc})") from exc
-    return questions
+            item = parse(json.loads(line), number)
+        except (KeyError, TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+            raise ValueError(f"{path}:{number}: not a {what} row ({exc})") from exc
+        problem = check(item) if check else None
+        if problem:
+            raise ValueError(f"{path}:{number}: {problem}")
+        items.append(item)
+    return items
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a JSONL file of ``{"id", "question", "gold": [...], "lang", "type"}`` rows; an
+    off-topic set has no ``gold`` and may say ``near`` (to the report's domain)."""
+    return _read_jsonl(path, "question", _question)
+
+
+def _question(row: dict, number: int) -> Question:
+    return Question(
+        str(row.get("id", number)),
+        row["question"],
+        tuple(row.get("gold", ())),
+        row.get("lang", ""),
+        row.get("type", "offtopic" if "gold" not in row else ""),
+        row.get("near"),
+    )
 
 
 def gold_rank(question: Question, passages: list[Passage]) -> int | None:
@@ -169,26 +186,24 @@ class Conversation:
 def load_conversations(path: Path) -> list[Conversation]:
     """Read a JSONL file of ``{"id", "lang", "type", "history": [...], "question", "gold"}``
     rows (``type``: pronoun, person_switch, topic, topic_switch)."""
-    conversations = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            question = Question(
-                str(row.get("id", number)),
-                row["question"],
-                tuple(row["gold"]),
-                row.get("lang", ""),
-                row.get("type", ""),
-            )
-            history = tuple(str(q) for q in row["history"])
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a conversation row ({exc})") from exc
-        if not history or not question.gold:
-            raise ValueError(f"{path}:{number}: a conversation needs a history and gold")
-        conversations.append(Conversation(question, history))
-    return conversations
+    return _read_jsonl(path, "conversation", _conversation, _conversation_problem)
+
+
+def _conversation(row: dict, number: int) -> Conversation:
+    question = Question(
+        str(row.get("id", number)),
+        row["question"],
+        tuple(row["gold"]),
+        row.get("lang", ""),
+        row.get("type", ""),
+    )
+    return Conversation(question, tuple(str(q) for q in row["history"]))
+
+
+def _conversation_problem(c: Conversation) -> str | None:
+    if not c.history or not c.question.gold:
+        return "a conversation needs a history and gold"
+    return None
 
 
 def evaluate_conversations(
@@ -237,24 +252,17 @@ class GoldStatement:
 
 def load_statements(path: Path) -> list[GoldStatement]:
     """Read a JSONL file of ``{"person", "line", "snippet", "how", "document"?}`` rows."""
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            rows.append(
-                GoldStatement(
-                    str(row["person"]),
-                    int(row["line"]),
-                    str(row.get("snippet", "")),
-                    str(row.get("how", "")),
-                    str(row.get("document", "")),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}:{number}: not a statement row ({exc})") from exc
-    return rows
+    return _read_jsonl(path, "statement", _statement)
+
+
+def _statement(row: dict, _number: int) -> GoldStatement:
+    return GoldStatement(
+        str(row["person"]),
+        int(row["line"]),
+        str(row.get("snippet", "")),
+        str(row.get("how", "")),
+        str(row.get("document", "")),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,26 +402,24 @@ class QuoteOutcome:
 def load_quotes(path: Path) -> list[QuoteCase]:
     """Read a JSONL file of ``{"id", "category", "quote", "expected", "speaker"?,
     "credited"?}`` rows."""
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            case = QuoteCase(
-                str(row.get("id", number)),
-                row.get("category", ""),
-                row["quote"],
-                row["expected"],
-                row.get("speaker"),
-                row.get("credited"),
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a quote row ({exc})") from exc
-        if case.expected not in VERDICTS:
-            raise ValueError(f"{path}:{number}: expected must be one of {VERDICTS}")
-        cases.append(case)
-    return cases
+    return _read_jsonl(path, "quote", _quote_case, _quote_problem)
+
+
+def _quote_case(row: dict, number: int) -> QuoteCase:
+    return QuoteCase(
+        str(row.get("id", number)),
+        row.get("category", ""),
+        row["quote"],
+        row["expected"],
+        row.get("speaker"),
+        row.get("credited"),
+    )
+
+
+def _quote_problem(case: QuoteCase) -> str | None:
+    if case.expected not in VERDICTS:
+        return f"expected must be one of {VERDICTS}"
+    return None
 
 
 def format_confusion(outcomes: list[QuoteOutcome]) -> str:
