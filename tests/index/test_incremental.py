@@ -82,3 +82,19 @@ def test_rebuild_embeds_only_new_and_changed_documents(
     third = build_index(settings, encoder)
     assert third["incremental"]["documents"]["changed"] == 1
     assert third["incremental"]["passages"]["embedded"] == 1
+
+
+def test_a_build_embedded_another_way_is_not_reused(
+    encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old vectors are looked up by what the current code embeds for their passages: a build
+    whose chunker embedded them otherwise would hand back vectors of other texts."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "note-a", NOTE_A, "fr")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    passages = build_index(settings, encoder)["counts"]["passages"]
+
+    monkeypatch.setattr("idmqa.index.build.CHUNKER_VERSION", "older")
+    rebuilt = build_index(settings, encoder)
+    assert rebuilt["incremental"]["passages"] == {"reused": 0, "embedded": passages}

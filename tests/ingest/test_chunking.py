@@ -148,3 +148,17 @@ def test_a_paragraph_referring_back_is_embedded_with_the_paragraph_it_continues(
     assert passages[3].meta["lead_in"] == passages[2].meta["lead_in"] == first
     assert "lead_in" not in passages[0].meta and "lead_in" not in passages[4].meta
     assert "lead_in" not in passages[5].meta  # a new section: nothing before it to continue
+
+
+def test_a_web_address_is_embedded_as_its_host_and_kept_verbatim_in_the_text() -> None:
+    note = (
+        "¹⁶ Voir <https://www.iom.int/fr/dialogue-international-de-loim-sur-la-migration-idm> "
+        "pour une liste de tous les IDM ; voir aussi http://undocs.org/fr/A/72/643."
+    )
+    doc = _doc(note)
+    [passage] = chunk_block(doc, Block("footnote", note, (1, 1), ()), [note], _words, 80, 1)
+    assert passage.text == note
+    embedded = embedding_text(passage)
+    assert "iom.int pour une liste" in embedded
+    assert embedded.endswith("voir aussi undocs.org.")
+    assert "dialogue-international" not in embedded and "643" not in embedded

@@ -225,6 +225,10 @@ def _reusable_embeddings(
         return EmbeddingCache(), EmbeddingCache()
     if manifest.get("passage_prompt") != settings.passage_prompt:
         return EmbeddingCache(), EmbeddingCache()
+    # Old passages are keyed by what this code would embed for them: only right when the
+    # build embedded them the same way.
+    if manifest.get("chunker_version") != CHUNKER_VERSION:
+        return EmbeddingCache(), EmbeddingCache()
     with (build_dir / "passages.jsonl").open(encoding="utf-8") as fh:
         old = [passage_from_json(json.loads(line)) for line in fh]
     dense = read_dense(build_dir / "dense.faiss")

@@ -13,7 +13,13 @@ from idmqa.text import detect_language, iter_sentences
 from idmqa.tokens import count_tokens
 
 #: Bump when the chunking changes, so the manifest tells stale indexes apart.
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "7"
+# A web address is embedded as its host alone: the words of its path ("…/dialogue-
+# international-de-loim-sur-la-migration-idm") make a footnote that only points somewhere
+# look like a passage about its subject.
+_WEB_ADDRESS = re.compile(
+    r"<?https?://(?P<host>[^/\s>]+)[^\s>]*?>?(?=[.,;:!?)]*(?:\s|$))"
+)
 
 #: Blocks that carry no retrievable content of their own.
 SKIPPED_KINDS = frozenset({"heading", "cover"})
@@ -241,4 +247,9 @@ def embedding_text(passage: Passage) -> str:
 
 
 def _embedded(context: str, lead_in: str, text: str) -> str:
+    text = _WEB_ADDRESS.sub(_host, text)
     return with_context(context, f"{lead_in}\n{text}" if lead_in else text)
+
+
+def _host(match: re.Match) -> str:
+    return match.group("host").removeprefix("www.")
