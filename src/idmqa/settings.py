@@ -75,6 +75,16 @@ class Settings(BaseSettings):
         description="Weight in the fusion of BM25 over the glossary translations of the "
         "question's terms (English→French names, corpus acronyms)",
     )
+    family_min_stem: int = Field(
+        6,
+        ge=1,
+        description="A translated word also matches corpus stems it is a prefix of, or that are "
+        "a prefix of it, when the shorter has at least this many letters "
+        "(financement/financière: 'financ'/'financi')",
+    )
+    family_max_suffix: int = Field(
+        2, ge=0, description="…and when the longer adds at most this many letters"
+    )
     bilingual_weight: float = Field(
         0.3,
         description="Weight in the fusion of BM25 over the French translations of an English "

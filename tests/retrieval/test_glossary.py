@@ -1,4 +1,4 @@
-from idmqa.retrieval.glossary import Glossary, acronym_expansions, expand_acronyms
+from idmqa.retrieval.glossary import Glossary, acronym_expansions, expand_acronyms, stem_families
 from idmqa.schema import Passage
 from tests.helpers import make_passage
 
@@ -50,3 +50,13 @@ def test_acronyms_that_are_also_words_match_only_as_written() -> None:
         "ODD",
         "MiGOF cadre de gouvernance des migrations",
     ]
+
+
+def test_word_families_join_stems_a_few_letters_apart() -> None:
+    stems = ["financ", "financi", "financier", "inter", "interet", "argent", "argentin", "droit"]
+    families = stem_families(stems, min_stem=6, max_suffix=2)
+    assert families["financ"] == ["financi"]  # financement / financière
+    assert sorted(families["financi"]) == ["financ", "financier"]
+    assert "inter" not in families and "interet" not in families  # "inter" is too short
+    assert "droit" not in families
+    assert families["argent"] == ["argentin"]  # the price of a rule without a dictionary

@@ -134,3 +134,11 @@ def test_the_dense_ranker_embeds_the_dense_text(searcher, encoder) -> None:
 
     Searcher(searcher.index, embed, searcher.settings).search(question, 3)
     assert embedded == [searcher.dense_text(question, "en")]
+
+
+def test_translations_also_match_the_other_forms_of_their_word_family(searcher) -> None:
+    # the glossary translates "funding" as "financement"; the report may write "financière"
+    ranking = searcher._glossary_ranking("Who provided the funding?", frozenset({"en"}), 50)
+    texts = [searcher.index.passages[i].text.lower() for i in ranking]
+    assert any("financière" in t and "financement" not in t for t in texts)
+    assert searcher.families["financ"] == ["financi"]

@@ -17,9 +17,7 @@ CHUNKER_VERSION = "7"
 # A web address is embedded as its host alone: the words of its path ("…/dialogue-
 # international-de-loim-sur-la-migration-idm") make a footnote that only points somewhere
 # look like a passage about its subject.
-_WEB_ADDRESS = re.compile(
-    r"<?https?://(?P<host>[^/\s>]+)[^\s>]*?>?(?=[.,;:!?)]*(?:\s|$))"
-)
+_WEB_ADDRESS = re.compile(r"<?https?://(?P<host>[^/\s>]+)[^\s>]*?>?(?=[.,;:!?)]*(?:\s|$))")
 
 #: Blocks that carry no retrievable content of their own.
 SKIPPED_KINDS = frozenset({"heading", "cover"})

@@ -53,6 +53,30 @@ def acronym_expansions(passages: Iterable[Passage]) -> dict[str, str]:
 _TOKEN = re.compile(r"[\w-]+")
 
 
+def stem_families(stems: Iterable[str], min_stem: int, max_suffix: int) -> dict[str, list[str]]:
+    """Stem → the other stems of its word family: those it is a prefix of, or that are a
+    prefix of it, at most ``max_suffix`` letters apart, the shorter of ``min_stem`` letters
+    at least.
+
+    A dictionary or glossary gives one form of a translation ("funding" → "financement");
+    the document may use another of its family ("contribution financière"), which the
+    stemmer keeps apart ("financ"/"financi"). Only translated words get their families: a
+    question's own words are the forms its asker chose.
+    """
+    ordered = sorted(stems)
+    families: dict[str, list[str]] = {}
+    for i, stem in enumerate(ordered):
+        if len(stem) < min_stem:
+            continue
+        for other in ordered[i + 1 :]:
+            if not other.startswith(stem):
+                break
+            if len(other) - len(stem) <= max_suffix:
+                families.setdefault(stem, []).append(other)
+                families.setdefault(other, []).append(stem)
+    return families
+
+
 def expand_acronyms(question: str, acronyms: dict[str, str]) -> list[str]:
     """Expansions of the corpus acronyms written in ``question`` ("PICUM", "FMMD")."""
     return [acronyms[t] for t in _TOKEN.findall(question) if t in acronyms and t != t.lower()]

@@ -14,7 +14,12 @@ from idmqa.index.dense import flat_vectors, search_dense
 from idmqa.index.store import LoadedIndex
 from idmqa.people.model import Person, asks_for_person
 from idmqa.retrieval.confidence import answer_confidence
-from idmqa.retrieval.glossary import Glossary, acronym_expansions, expand_acronyms
+from idmqa.retrieval.glossary import (
+    Glossary,
+    acronym_expansions,
+    expand_acronyms,
+    stem_families,
+)
 from idmqa.retrieval.highlight import highlights
 from idmqa.schema import Passage
 from idmqa.settings import Settings
@@ -111,6 +116,9 @@ class Searcher:
             strip_accents(w) for p in index.passages for w in _WORD.findall(p.text.lower())
         )
         self.acronyms = acronym_expansions(index.passages)
+        self.families = stem_families(
+            index.bm25.vocab_dict, settings.family_min_stem, settings.family_max_suffix
+        )
         # who said what: passage indices of each person's statements (every window, every
         # language; an agenda row lists speakers, it reports no statement) and of any naming
         self.statements: dict[str, list[int]] = {}
@@ -310,7 +318,12 @@ class Searcher:
         words = expand_acronyms(question, self.acronyms)
         if readings != {self.corpus_language}:
             words += self.glossary.translations(question)
-        return self._top(self._bm25_scores(analyze(" ".join(words))), n) if words else {}
+        return self._top(self._translated_scores(words), n) if words else {}
+
+    def _translated_scores(self, words: list[str]) -> np.ndarray | None:
+        """BM25 scores for translations: their terms and the terms of their word families."""
+        terms = analyze(" ".join(words))
+        return self._bm25_scores(terms + [f for t in terms for f in self.families.get(t, ())])
 
     def reading(self, question: str) -> tuple[str, frozenset[str]]:
         """The question's language, and the languages to read it in.
@@ -349,7 +362,7 @@ class Searcher:
         """BM25 over the corpus words the build's bilingual table gives the question's
         words, for a question read in English over a French corpus."""
         words = self._table_words(question) if "en" in readings else []
-        return self._top(self._bm25_scores(analyze(" ".join(words))), n) if words else {}
+        return self._top(self._translated_scores(words), n) if words else {}
 
     def dense_text(self, question: str, language: str) -> str:
         """What the model embeds for ``question``: an English question over a French corpus
