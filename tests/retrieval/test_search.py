@@ -142,3 +142,25 @@ def test_translations_also_match_the_other_forms_of_their_word_family(searcher) 
     texts = [searcher.index.passages[i].text.lower() for i in ranking]
     assert any("financière" in t and "financement" not in t for t in texts)
     assert searcher.families["financ"] == ["financi"]
+
+
+def test_a_list_follows_the_paragraph_announcing_it(searcher) -> None:
+    passages = searcher.index.passages
+    assert searcher.lists
+    for announcing, listed in searcher.lists.items():
+        assert passages[announcing].text.rstrip().endswith(":")
+        assert passages[listed].meta["lead_in"]
+    announcing, listed = next(iter(searcher.lists.items()))
+    others = [i for i in range(len(passages)) if i not in (announcing, listed)][:3]
+    assert searcher._with_lists([others[0], announcing, others[1], listed, others[2]]) == [
+        others[0],
+        announcing,
+        listed,
+        others[1],
+        others[2],
+    ]
+    # in a real answer: wherever an announcement ranks, its list ranks right after it
+    question = "Quels sont les trois principes du cadre de gouvernance des migrations ?"
+    ids = [searcher.by_id[h.passage.id] for h in searcher.search(question, 5).hits]
+    found = [i for i in ids if i in searcher.lists]
+    assert found and all(ids[ids.index(i) + 1] == searcher.lists[i] for i in found if i != ids[-1])

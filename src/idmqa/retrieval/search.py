@@ -116,6 +116,11 @@ class Searcher:
             strip_accents(w) for p in index.passages for w in _WORD.findall(p.text.lower())
         )
         self.acronyms = acronym_expansions(index.passages)
+        self.lists = {
+            i: i + 1
+            for i, (p, q) in enumerate(zip(index.passages, index.passages[1:], strict=False))
+            if p.text.rstrip().endswith(":") and q.meta.get("lead_in") and p.section == q.section
+        }
         self.families = stem_families(
             index.bm25.vocab_dict, settings.family_min_stem, settings.family_max_suffix
         )
@@ -256,6 +261,7 @@ class Searcher:
         passages = self.index.passages
         if filters:
             order = [i for i in order if filters.allows(passages[i])]
+        order = self._with_lists(order)
         order = self._without_copies(order, max(k, self.settings.facet_candidates))
         term_set = set(terms)
         hits = [
@@ -379,6 +385,22 @@ class Searcher:
             return question
         words = self._table_words(question, most=1) + self.glossary.translations(question)
         return f"{question} {' '.join(words)}" if words else question
+
+    def _with_lists(self, order: list[int]) -> list[int]:
+        """``order`` with each list right after the paragraph announcing it ("… qui comprend
+        trois principes :"): a reader who finds the announcement wants what it announces,
+        which shares few of the question's words."""
+        placed: list[int] = []
+        moved = set()
+        for i in order:
+            if i in moved:
+                continue
+            placed.append(i)
+            j = self.lists.get(i)
+            if j is not None and j not in placed:
+                placed.append(j)
+                moved.add(j)
+        return placed
 
     def _without_copies(self, order: list[int], k: int) -> list[int]:
         """The first ``k`` of ``order`` keeping one passage per near-duplicate group."""
