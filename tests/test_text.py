@@ -1,4 +1,4 @@
-from idmqa.text import analyze, detect_language, normalise_for_match, strip_accents
+from idmqa.text import analyze, detect_language, english_base, normalise_for_match, strip_accents
 
 
 def test_analyze_folds_accents_elisions_and_stems() -> None:
@@ -26,3 +26,9 @@ def test_detect_language() -> None:
     assert detect_language("Qui a ouvert le premier atelier à New York ?") == "fr"
     assert detect_language("Qu’a dit Louise Arbour sur la souveraineté ?") == "fr"
     assert detect_language("What did António Vitorino say about data?") == "en"
+
+
+def test_irregular_past_forms_give_their_base_form() -> None:
+    assert english_base("paid") == "pay"
+    assert english_base("Held") == "hold"
+    assert english_base("funding") == "funding"  # regular forms are the stemmer's

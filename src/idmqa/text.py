@@ -10,6 +10,8 @@ from importlib import resources
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
 
+from idmqa import lexicon
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # French elided articles and pronouns ("l'OIM", "qu'il") hide the word from BM25.
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
@@ -45,6 +47,17 @@ def _stemmer(language: str = "french") -> Stemmer.Stemmer:
 def english_stem(word: str) -> str:
     """The English Snowball stem of a word, lower case, accents folded ("funding" → "fund")."""
     return strip_accents(_stemmer("english").stemWord(word.lower()))
+
+
+@lru_cache(maxsize=1)
+def _irregular_forms() -> dict[str, str]:
+    return {form.lower(): base.lower() for form, base in lexicon.rows("irregular_verbs", "en")}
+
+
+def english_base(word: str) -> str:
+    """The base form of an irregular verb's past form ("paid" → "pay"), else ``word``: the
+    stemmer leaves such forms alone, and a dictionary lists the base form."""
+    return _irregular_forms().get(word.lower(), word)
 
 
 def english_words(text: str) -> list[str]:

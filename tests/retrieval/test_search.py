@@ -164,3 +164,10 @@ def test_a_list_follows_the_paragraph_announcing_it(searcher) -> None:
     ids = [searcher.by_id[h.passage.id] for h in searcher.search(question, 5).hits]
     found = [i for i in ids if i in searcher.lists]
     assert found and all(ids[ids.index(i) + 1] == searcher.lists[i] for i in found if i != ids[-1])
+
+
+def test_an_irregular_past_form_gets_the_translations_of_its_base_form(searcher, manifest) -> None:
+    _require_dictionaries(manifest)
+    table = searcher.index.bilingual
+    assert table.get(english_stem("paid")) is None and table.get(english_stem("pay"))
+    assert searcher._table_words("paid") == searcher._table_words("pay")

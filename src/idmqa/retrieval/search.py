@@ -25,6 +25,7 @@ from idmqa.schema import Passage
 from idmqa.settings import Settings
 from idmqa.text import (
     analyze,
+    english_base,
     english_stem,
     english_words,
     language_votes,
@@ -359,7 +360,10 @@ class Searcher:
         if self.corpus_language != "fr" or not self.index.bilingual:
             return []
         table = self.index.bilingual
-        found = (table.get(english_stem(word), ()) for word in english_words(question))
+        found = (
+            table.get(english_stem(word)) or table.get(english_stem(english_base(word)), ())
+            for word in english_words(question)
+        )
         return [w for words in found if most is None or len(words) <= most for w in words]
 
     def _bilingual_ranking(
