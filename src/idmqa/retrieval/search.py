@@ -13,7 +13,7 @@ import numpy as np
 from idmqa.index.dense import flat_vectors, search_dense
 from idmqa.index.store import LoadedIndex
 from idmqa.people.model import Person, asks_for_person
-from idmqa.retrieval.confidence import answer_confidence
+from idmqa.retrieval.confidence import answer_confidence, features
 from idmqa.retrieval.glossary import (
     Glossary,
     acronym_expansions,
@@ -82,13 +82,16 @@ class SearchResult:
     speakers: tuple[tuple[str, int], ...] = ()
     #: the question searched, when a conversation rewrote the one asked
     interpreted_as: str | None = None
+    #: the answerability model's inputs (``confidence.FEATURES``), for calibration
+    signals: tuple[float, ...] = ()
 
 
 def reciprocal_rank_fusion(
-    rankings: list[tuple[dict[int, float], float]], k: int
+    rankings: list[tuple[dict[int, float], float]], k: int, start: dict[int, float] | None = None
 ) -> dict[int, float]:
-    """Sum of ``weight / (k + rank)`` over weighted rankings given as ``{item: score}``."""
-    fused: dict[int, float] = {}
+    """Sum of ``weight / (k + rank)`` over weighted rankings given as ``{item: score}``,
+    added to the sums of ``start`` if given (a fusion of earlier rankings, left unchanged)."""
+    fused = dict(start or {})
     for scores, weight in rankings:
         ordered = sorted(scores, key=scores.__getitem__, reverse=True)
         for rank, item in enumerate(ordered, 1):
@@ -247,17 +250,18 @@ class Searcher:
         bilingual = self._bilingual_ranking(question, readings, n)
         named = self.index.people.detect(question)
         cosines = self.index.sentences.cosines(vector)
-        fused = reciprocal_rank_fusion(
+        content = reciprocal_rank_fusion(
             [
                 (dense, 1.0),
                 (lexical, lexical_weight),
                 (glossary, self.settings.glossary_weight),
                 (bilingual, self.settings.bilingual_weight),
                 (self._sentence_ranking(cosines, n, allowed), self.settings.sentence_weight),
-                *self._people_rankings(question, named, vector, bm25, allowed),
             ],
             self.settings.rrf_k,
         )
+        people = self._people_rankings(question, named, vector, bm25, allowed)
+        fused = reciprocal_rank_fusion(people, self.settings.rrf_k, content)
         order = sorted(fused, key=fused.__getitem__, reverse=True)
         passages = self.index.passages
         if filters:
@@ -276,12 +280,15 @@ class Searcher:
             )
             for rank, i in enumerate(order[:k], 1)
         ]
-        confidence = answer_confidence(
+        # how far the content rankers agree on their best passage (people rankings join
+        # only some questions)
+        signals = features(
             top_cosine,
             max(lexical.values(), default=0.0),
             len(self.unknown_numbers(question)),
-            language,
+            max(content.values(), default=0.0),
         )
+        confidence = answer_confidence(signals, language)
         took = (time.perf_counter() - started) * 1000
         return SearchResult(
             question,
@@ -293,6 +300,7 @@ class Searcher:
             # whatever the scores of an English question over French text say
             confidence >= self.settings.answerable_threshold or bool(named),
             self._speaker_counts(order[: self.settings.facet_candidates]),
+            signals=signals,
         )
 
     def _speaker_counts(self, candidates: list[int]) -> tuple[tuple[str, int], ...]:
