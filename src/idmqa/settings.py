@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         description="Weight in the fusion of the passages naming people (statements, agenda "
         "rows, captions) for a question asking who that names nobody",
     )
+    numbered_item_weight: float = Field(
+        1.0,
+        description="Weight in the fusion of the numbered items a question asks for by "
+        "number ('the first recommendation', 'le troisième message clé')",
+    )
     mention_weight: float = Field(
         0.5,
         description="Weight in the fusion of the other passages naming those people "

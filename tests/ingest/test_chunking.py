@@ -162,18 +162,3 @@ def test_a_web_address_is_embedded_as_its_host_and_kept_verbatim_in_the_text() -
     assert "iom.int pour une liste" in embedded
     assert embedded.endswith("voir aussi undocs.org.")
     assert "dialogue-international" not in embedded and "643" not in embedded
-
-
-def test_an_announcing_sentence_that_refers_back_comes_with_the_one_it_refers_to() -> None:
-    sec = ("INTRODUCTION",)
-    first = "Nous décidons de créer un mécanisme de renforcement des capacités."
-    middle = "Il appuiera les efforts des États Membres et des autres acteurs concernés."
-    announce = "Ce mécanisme comprendra :"
-    items = "- a. Un pôle de liaison ;\n- b. Un fonds d'amorçage."
-    blocks = [
-        Block("paragraph", f"{first} {middle} {announce}", (1, 1), sec),
-        Block("paragraph", items, (3, 4), sec),
-    ]
-    passages = chunk_document(_doc("x"), blocks, _words, 200)
-    assert passages[1].meta["lead_in"] == f"{first} {announce}"
-    assert embedding_text(passages[1]).endswith(f"{first} {announce}\n{items}")

@@ -129,16 +129,9 @@ def _introduces(block: Block) -> bool:
 
 
 def _lead_in(block: Block) -> str:
-    """The last sentence of ``block`` (the one that announces what follows), after the
-    paragraph's first sentence when it only refers back to it ("Ce mécanisme comprendra :"
-    says which mechanism no more than the list does)."""
+    """The last sentence of ``block`` (the one that announces what follows)."""
     spans = iter_sentences(block.text)
-    if not spans:
-        return block.text
-    last = block.text[spans[-1][0] : spans[-1][1]]
-    if len(spans) > 1 and _back_reference().match(last):
-        return f"{block.text[spans[0][0] : spans[0][1]]} {last}"
-    return last
+    return block.text[spans[-1][0] : spans[-1][1]] if spans else block.text
 
 
 @cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -14,26 +13,12 @@ from idmqa.index.dense import flat_vectors, search_dense
 from idmqa.index.store import LoadedIndex
 from idmqa.people.model import Person, asks_for_person
 from idmqa.retrieval.confidence import answer_confidence, features
-from idmqa.retrieval.glossary import (
-    Glossary,
-    acronym_expansions,
-    expand_acronyms,
-    stem_families,
-)
+from idmqa.retrieval.crosslingual import CrossLingual
 from idmqa.retrieval.highlight import highlights
+from idmqa.retrieval.numbered import NumberedItems
 from idmqa.schema import Passage
 from idmqa.settings import Settings
-from idmqa.text import (
-    analyze,
-    english_base,
-    english_stem,
-    english_words,
-    language_votes,
-    strip_accents,
-)
-
-_WORD = re.compile(r"\w+")
-_NUMBER = re.compile(r"\d+")
+from idmqa.text import analyze
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,22 +97,14 @@ class Searcher:
         self.languages = np.array([p.language for p in index.passages])
         self.matrix = flat_vectors(index.dense)  # zero-copy view, for exact filtered search
         self._allowed: dict[Filters, np.ndarray] = {}
-        counts = Counter(d.get("language", "fr") for d in index.documents.values())
-        self.corpus_language = counts.most_common(1)[0][0] if counts else "fr"
-        self.glossary = Glossary.english_french()
-        # the corpus' own words, to tell a keyword query's language (see question_language)
-        self.vocabulary = frozenset(
-            strip_accents(w) for p in index.passages for w in _WORD.findall(p.text.lower())
-        )
-        self.acronyms = acronym_expansions(index.passages)
+        self.crosslingual = CrossLingual(index, settings)
+        self.corpus_language = self.crosslingual.corpus_language
+        self.numbered = NumberedItems(index.passages)
         self.lists = {
             i: i + 1
             for i, (p, q) in enumerate(zip(index.passages, index.passages[1:], strict=False))
             if p.text.rstrip().endswith(":") and q.meta.get("lead_in") and p.section == q.section
         }
-        self.families = stem_families(
-            index.bm25.vocab_dict, settings.family_min_stem, settings.family_max_suffix
-        )
         # who said what: passage indices of each person's statements (every window, every
         # language; an agenda row lists speakers, it reports no statement) and of any naming
         self.statements: dict[str, list[int]] = {}
@@ -142,7 +119,16 @@ class Searcher:
             i for ids in (*self.statements.values(), *self.mentions.values()) for i in ids
         }
 
-    def _people_rankings(
+    def _by_similarity(
+        self, ids: set[int], vector: np.ndarray, bm25: np.ndarray | None, allowed: np.ndarray | None
+    ) -> dict[int, float]:
+        """``ids`` (those of them ``allowed`` if given) ordered by cosine and BM25, fused."""
+        rows = sorted(ids if allowed is None else ids & set(allowed.tolist()))
+        cosine = dict(zip(rows, (self.matrix[rows] @ vector).tolist(), strict=True))
+        words = {} if bm25 is None else {i: float(bm25[i]) for i in rows if bm25[i] > 0}
+        return reciprocal_rank_fusion([(cosine, 1.0), (words, 1.0)], self.settings.rrf_k)
+
+    def _answer_rankings(
         self,
         question: str,
         named: list[Person],
@@ -150,29 +136,36 @@ class Searcher:
         bm25: np.ndarray | None,
         allowed: np.ndarray | None = None,
     ) -> list[tuple[dict[int, float], float]]:
-        """Extra rankings for questions about people: for the people a question names, their
-        statements, then any passage naming them (agenda rows, captions); for a question
-        asking who that names nobody, every passage naming someone. Each is ordered by
-        similarity and BM25."""
-
-        permitted = None if allowed is None else set(allowed.tolist())
-
-        def by_similarity(ids: set[int]) -> dict[int, float]:
-            rows = sorted(ids if permitted is None else ids & permitted)
-            cosine = dict(zip(rows, (self.matrix[rows] @ vector).tolist(), strict=True))
-            words = {} if bm25 is None else {i: float(bm25[i]) for i in rows if bm25[i] > 0}
-            return reciprocal_rank_fusion([(cosine, 1.0), (words, 1.0)], self.settings.rrf_k)
-
+        """Rankings of the passages a question's form points to, each ordered by similarity
+        and BM25: for the people it names, their statements, then any passage naming them
+        (agenda rows, captions); for a question asking who that names nobody, every passage
+        naming someone; for "the first recommendation", the items numbered 1 of the list
+        of recommendations."""
+        rankings = []
+        items = self.numbered.asked(question, self._noun_terms)
+        if items:
+            ranked = self._by_similarity(items, vector, bm25, allowed)
+            rankings.append((ranked, self.settings.numbered_item_weight))
         if not named:
-            if not asks_for_person(question):
-                return []
-            return [(by_similarity(self.naming), self.settings.person_answer_weight)]
+            if asks_for_person(question):
+                ranked = self._by_similarity(self.naming, vector, bm25, allowed)
+                rankings.append((ranked, self.settings.person_answer_weight))
+            return rankings
         statements = {i for p in named for i in self.statements.get(p.id, [])}
         mentions = {i for p in named for i in self.mentions.get(p.id, [])} - statements
-        return [
-            (by_similarity(statements), self.settings.speaker_weight),
-            (by_similarity(mentions), self.settings.mention_weight),
-        ]
+        rankings.append(
+            (self._by_similarity(statements, vector, bm25, allowed), self.settings.speaker_weight)
+        )
+        rankings.append(
+            (self._by_similarity(mentions, vector, bm25, allowed), self.settings.mention_weight)
+        )
+        return rankings
+
+    def _noun_terms(self, words: str) -> set[str]:
+        """BM25 terms of ``words`` and of their translations into the corpus' language."""
+        translate = self.crosslingual
+        translations = translate.table_words(words) + translate.glossary.translations(words)
+        return set(analyze(words)) | set(translate.terms(translations))
 
     def allowed(self, filters: Filters) -> np.ndarray:
         """Sorted indices of the passages ``filters`` lets through (cached per filter)."""
@@ -246,8 +239,7 @@ class Searcher:
         lexical_weight = (
             1.0 if self.corpus_language in readings else self.settings.cross_lingual_lexical_weight
         )
-        glossary = self._glossary_ranking(question, readings, n)
-        bilingual = self._bilingual_ranking(question, readings, n)
+        glossary, bilingual = self._translated_rankings(question, readings, n)
         named = self.index.people.detect(question)
         cosines = self.index.sentences.cosines(vector)
         content = reciprocal_rank_fusion(
@@ -260,7 +252,7 @@ class Searcher:
             ],
             self.settings.rrf_k,
         )
-        people = self._people_rankings(question, named, vector, bm25, allowed)
+        people = self._answer_rankings(question, named, vector, bm25, allowed)
         fused = reciprocal_rank_fusion(people, self.settings.rrf_k, content)
         order = sorted(fused, key=fused.__getitem__, reverse=True)
         passages = self.index.passages
@@ -273,7 +265,7 @@ class Searcher:
             Hit(
                 passages[i],
                 rank,
-                fused[i],
+                fused.get(i, 0.0),  # a list joins its announcement unscored
                 dense.get(i, 0.0),
                 lexical.get(i, 0.0),
                 tuple(highlights(self.index.sentences, i, passages[i].text, cosines, term_set)),
@@ -326,77 +318,33 @@ class Searcher:
         top = top[np.isfinite(best[top])]
         return dict(zip(top.tolist(), best[top].tolist(), strict=True))
 
-    def _glossary_ranking(
+    def _translated_rankings(
         self, question: str, readings: frozenset[str], n: int
-    ) -> dict[int, float]:
-        """BM25 over the corpus-language forms of the question's terms and acronyms."""
-        words = expand_acronyms(question, self.acronyms)
-        if readings != {self.corpus_language}:
-            words += self.glossary.translations(question)
-        return self._top(self._translated_scores(words), n) if words else {}
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """BM25 over the glossary forms of the question's terms and acronyms, and over the
+        words the bilingual table gives an English reading's words."""
+        translate = self.crosslingual
+        english = translate.table_words(question) if "en" in readings else []
+        return (
+            self._translated_ranking(translate.glossary_words(question, readings), n),
+            self._translated_ranking(english, n),
+        )
 
-    def _translated_scores(self, words: list[str]) -> np.ndarray | None:
-        """BM25 scores for translations: their terms and the terms of their word families."""
-        terms = analyze(" ".join(words))
-        return self._bm25_scores(terms + [f for t in terms for f in self.families.get(t, ())])
+    def _translated_ranking(self, words: list[str], n: int) -> dict[int, float]:
+        """BM25 over translations of the question's words (and their word families)."""
+        return self._top(self._bm25_scores(self.crosslingual.terms(words)), n) if words else {}
 
     def reading(self, question: str) -> tuple[str, frozenset[str]]:
-        """The question's language, and the languages to read it in.
-
-        Its function words tell most questions apart. A keyword query has none ("seed
-        fund", "mayor Clarkston youth", "fonds d'amorçage" without accents): it is read
-        both ways — BM25 at full weight and the translations of its English words — and
-        shown as English when it has lower-case words the corpus never uses.
-        """
-        french, english = language_votes(question)
-        if french != english:
-            language = "en" if english > french else "fr"
-            return language, frozenset({language})
-        words = [strip_accents(w) for w in _WORD.findall(question) if w.islower()]
-        foreign = any(w not in self.vocabulary for w in words)
-        return ("en" if foreign else self.corpus_language), frozenset({"en", "fr"})
+        """The question's language, and the languages to read it in (see ``CrossLingual``)."""
+        return self.crosslingual.reading(question)
 
     def unknown_numbers(self, question: str) -> list[str]:
-        """The numbers of the question (years, figures) that the corpus never writes: a
-        question about 2023 is not answered by a report of 2018, in any language."""
-        return [n for n in _NUMBER.findall(question) if n not in self.vocabulary]
-
-    def _table_words(self, question: str, most: int | None = None) -> list[str]:
-        """The corpus words the build's bilingual table gives the question's English words,
-        of those with at most ``most`` translations if given (none over a corpus the table
-        does not translate into)."""
-        if self.corpus_language != "fr" or not self.index.bilingual:
-            return []
-        table = self.index.bilingual
-        found = (
-            table.get(english_stem(word)) or table.get(english_stem(english_base(word)), ())
-            for word in english_words(question)
-        )
-        return [w for words in found if most is None or len(words) <= most for w in words]
-
-    def _bilingual_ranking(
-        self, question: str, readings: frozenset[str], n: int
-    ) -> dict[int, float]:
-        """BM25 over the corpus words the build's bilingual table gives the question's
-        words, for a question read in English over a French corpus."""
-        words = self._table_words(question) if "en" in readings else []
-        return self._top(self._translated_scores(words), n) if words else {}
+        """The question's numbers that the corpus never writes (see ``CrossLingual``)."""
+        return self.crosslingual.unknown_numbers(question)
 
     def dense_text(self, question: str, language: str) -> str:
-        """What the model embeds for ``question``: an English question over a French corpus
-        is followed by the French words of its terms — the glossary's, and the bilingual
-        table's for the words it translates one way only ("funding" → "financement").
-
-        The multilingual model matches English wording to its French counterpart weakly;
-        with the corpus' own words beside it, the question lands nearer the passages that
-        use them, in the same model call. A word the dictionary translates several ways
-        would add the senses the question does not mean (and model time), so only BM25
-        (:meth:`_bilingual_ranking`) reads those.
-        """
-        if language != "en" or self.corpus_language == "en":
-            return question
-        words = self._table_words(question, most=1) + self.glossary.translations(question)
-        return f"{question} {' '.join(words)}" if words else question
+        """What the model embeds for ``question`` (see ``CrossLingual.dense_text``)."""
+        return self.crosslingual.dense_text(question, language)
 
     def _with_lists(self, order: list[int]) -> list[int]:
         """``order`` with each list right after the paragraph announcing it ("… qui comprend

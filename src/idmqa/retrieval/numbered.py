@@ -1,0 +1,79 @@
+"""Questions asking for the n-th item of a numbered list: "What is the first recommendation?",
+"Quel est le troisième message clé ?".
+
+Reports number their recommendations and key messages ("1. Reconnaître…", "- 2. Il faut…").
+A question names the item by an ordinal word and the list by its noun, and shares nothing
+else with the item's text, so no ranker finds it. The list is the one whose heading starts
+with that noun ("RECOMMANDATIONS", "Messages clés…"); the ordinal words, and the nouns of
+workshops and sessions that an ordinal counts instead ("le premier atelier"), are the
+lexicon's (``ordinals``, ``workshop_nouns``, ``session_nouns``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import cache
+
+from idmqa import lexicon
+from idmqa.schema import Passage
+from idmqa.text import analyze, strip_accents
+
+#: "1. Reconnaître…", "- 2. Il faut…", "3. **Il faut…": the number an item opens with.
+_ITEM_NUMBER = re.compile(r"^[-•*]?\s*\**(\d{1,2})\.\s")
+#: Words read after the ordinal for the list's noun ("second key message": "key message").
+NOUN_WORDS = 2
+
+
+@cache
+def _ordinals() -> dict[str, int]:
+    return {strip_accents(row[0].lower()): int(row[1]) for row in lexicon.all_rows("ordinals")}
+
+
+@cache
+def _ordinal_phrase() -> re.Pattern[str]:
+    ordinals = lexicon.phrase_pattern(row[0] for row in lexicon.all_rows("ordinals"))
+    counted = lexicon.phrase_pattern(
+        row[0] for kind in ("workshop_nouns", "session_nouns") for row in lexicon.all_rows(kind)
+    )
+    return re.compile(
+        rf"(?<![\w'’])({ordinals})\s+(?!(?:{counted})(?![\w'’]))"
+        rf"((?:[\w'’-]+\s*){{1,{NOUN_WORDS}}})",
+        re.IGNORECASE,
+    )
+
+
+def asked_items(question: str) -> list[tuple[int, str]]:
+    """(number, noun words) of each "ordinal + noun" of ``question`` that counts something
+    other than workshops and sessions."""
+    return [
+        (_ordinals()[strip_accents(m.group(1).lower())], m.group(2).strip())
+        for m in _ordinal_phrase().finditer(question)
+    ]
+
+
+def item_number(text: str) -> int | None:
+    """The number a numbered item opens with, if it opens with one."""
+    match = _ITEM_NUMBER.match(text)
+    return int(match.group(1)) if match else None
+
+
+class NumberedItems:
+    """The numbered items of an index by number, with the stem of their list's noun."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.items: dict[int, list[tuple[int, str]]] = {}
+        for i, passage in enumerate(passages):
+            number = item_number(passage.text)
+            heading = analyze(passage.section[0]) if passage.section else []
+            if number is not None and heading:
+                self.items.setdefault(number, []).append((i, heading[0]))
+
+    def asked(self, question: str, terms: Callable[[str], set[str]]) -> set[int]:
+        """The items ``question`` asks for by number: those whose list's noun is among the
+        ``terms`` (BM25 terms, translations included) of the words after the ordinal."""
+        found: set[int] = set()
+        for number, words in asked_items(question):
+            nouns = terms(words)
+            found.update(i for i, noun in self.items.get(number, ()) if noun in nouns)
+        return found
