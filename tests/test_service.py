@@ -162,3 +162,9 @@ def test_speaker_facets_count_the_best_candidates_not_only_the_passages(service)
         "Qu'a dit Louise Arbour sur les partenariats ?", 1
     )
     assert dict(fewer.speakers) == {p: 1 for p in one.hits[0].passage.speakers}
+
+
+def test_a_person_designated_by_role_brings_their_statements(service) -> None:
+    result = service.ask("What did El Salvador's vice-minister say about regional processes?", 3)
+    assert any("liduvina-magarin" in h.passage.speakers for h in result.hits)
+    assert result.answerable  # a question naming someone of the report is about it

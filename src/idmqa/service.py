@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from idmqa.index.store import LoadedIndex, changed_on_disk, load_index
-from idmqa.people.lookup import Lookup
+from idmqa.people.lookup import Lookup, names_a_title
 from idmqa.people.model import People, Person
 from idmqa.retrieval.context import Candidate, PackedContext, pack, source_line
 from idmqa.retrieval.conversation import (
@@ -137,7 +137,9 @@ class QAService:
         self._index = index or load_index(
             settings.index_dir, encoder.name, encoder.fingerprint, mmap=settings.mmap_index
         )
-        self._searcher = Searcher(self._index, lambda q: encoder.encode_queries([q])[0], settings)
+        self._searcher = Searcher(
+            self._index, lambda q: encoder.encode_queries([q])[0], settings, self._by_role
+        )
         self._by_id = {p.id: p for p in self._index.passages}
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
@@ -155,6 +157,10 @@ class QAService:
     def _lookup(self) -> Lookup:
         # ~0.45 s to build: a one-question process that never looks up people skips it
         return Lookup(self._index.people)
+
+    def _by_role(self, question: str) -> list[Person]:
+        # the title test first: most questions name no title, and need no lookup
+        return self._lookup.by_role(question) if names_a_title(question) else []
 
     def people_lookup(self) -> Lookup:
         """The lookup of people by name, built on first use."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from idmqa.people.lookup import Lookup
+from idmqa.people.lookup import Lookup, names_a_title
 from idmqa.people.model import People
 
 
@@ -80,3 +80,14 @@ def test_did_you_mean(lookup: Lookup) -> None:
     assert ids(lookup, "Luise Arbur Xyz") == []
     assert lookup.suggest("Luise Arbur Xyz")[0].id == "louise-arbour"
     assert lookup.suggest("zzzzzz") == []
+
+
+def test_a_question_designates_people_by_title_and_country(lookup: Lookup) -> None:
+    question = "Why might states fall short, according to El Salvador's vice-minister?"
+    assert names_a_title(question)
+    assert [p.id for p in lookup.by_role(question)] == ["liduvina-magarin"]
+    assert [p.id for p in lookup.by_role("Qu'a dit l'ambassadeur de Suisse ?")] == ["jurg-lauber"]
+    # a title alone, or a country alone, designates nobody
+    assert lookup.by_role("What did the ambassador say?") == []
+    assert lookup.by_role("What did Switzerland say?") == []
+    assert not names_a_title("What is the seed fund?")

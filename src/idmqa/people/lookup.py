@@ -60,6 +60,18 @@ def _concepts() -> list[tuple[re.Pattern[str], frozenset[str], bool]]:
     return patterns
 
 
+@cache
+def _title_words() -> re.Pattern[str]:
+    heads = (row[0] for row in lexicon.all_rows("titles") if row[1] == "head")
+    return re.compile(rf"(?<![\w])(?:{lexicon.phrase_pattern(fold(h) for h in heads)})(?![\w])")
+
+
+def names_a_title(text: str) -> bool:
+    """Whether ``text`` holds a title word ("vice-minister", "ambassadeur"): a cheap test
+    before :meth:`Lookup.by_role`, whose lookup takes a while to build."""
+    return bool(_title_words().search(fold(text)))
+
+
 def concepts_in(text: str) -> tuple[set[str], str]:
     """The concepts ``text`` names, and its folded text with them blanked out."""
     folded = fold(text)
@@ -152,6 +164,17 @@ class Lookup:
             else:
                 out.append((p, score, by_name))
         return sorted(out, key=lambda r: (-r[1], -len(r[0].statements), r[0].name))
+
+    def by_role(self, text: str) -> list[Person]:
+        """The people ``text`` designates by a title and a country or organisation ("El
+        Salvador's vice-minister", "l'ambassadeur de Suisse"): those whose roles hold every
+        concept it names, when there are a few at most."""
+        concepts, _rest = concepts_in(text)
+        titles = {c for c in concepts if c.startswith("title:")}
+        if not titles or titles == concepts:
+            return []
+        found = [p for p in self.people if concepts <= self.profiles[p.id].concepts]
+        return found if len(found) <= LOOKUP.role_holders else []
 
     def search(self, query: str) -> list[Person]:
         """People matching ``query``, best first; everyone, most quoted first, without one."""

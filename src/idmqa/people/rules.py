@@ -72,6 +72,9 @@ class LookupRules:
     #: a query designates its best match by name (the speaker filter, /speakers/{name}) when
     #: that one scores this much more than the next
     resolve_margin: float = 0.5
+    #: a question designates people by title and country or organisation ("El Salvador's
+    #: vice-minister") when at most this many hold both (IOM had two Directors General in 2018)
+    role_holders: int = 2
 
     def to_json(self) -> dict:
         return asdict(self)

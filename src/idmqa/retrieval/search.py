@@ -88,11 +88,18 @@ class Searcher:
     """Ranks the passages of a loaded index for a question."""
 
     def __init__(
-        self, index: LoadedIndex, embed_query: Callable[[str], np.ndarray], settings: Settings
+        self,
+        index: LoadedIndex,
+        embed_query: Callable[[str], np.ndarray],
+        settings: Settings,
+        designate: Callable[[str], list[Person]] = lambda question: [],
     ) -> None:
+        """``designate``: the people a question names by their role rather than their name
+        ("El Salvador's vice-minister")."""
         self.index = index
         self.embed_query = embed_query
         self.settings = settings
+        self.designate = designate
         self.by_id = {p.id: i for i, p in enumerate(index.passages)}
         self.languages = np.array([p.language for p in index.passages])
         self.matrix = flat_vectors(index.dense)  # zero-copy view, for exact filtered search
@@ -240,7 +247,7 @@ class Searcher:
             1.0 if self.corpus_language in readings else self.settings.cross_lingual_lexical_weight
         )
         glossary, bilingual = self._translated_rankings(question, readings, n)
-        named = self.index.people.detect(question)
+        named = self.index.people.detect(question) or self.designate(question)
         cosines = self.index.sentences.cosines(vector)
         content = reciprocal_rank_fusion(
             [
