@@ -141,15 +141,20 @@ class QAService:
         self._by_id = {p.id: p for p in self._index.passages}
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
-        self._resolver = Resolver(
+        #: Told of every answer to a question (the server's metrics).
+        self.on_answer: Callable[[SearchResult], None] | None = None
+
+    @cached_property
+    def _resolver(self) -> Resolver:
+        # Built at the first follow-up: it needs the people lookup, which a question asked
+        # alone (`idmqa ask` without --after) never does.
+        return Resolver(
             self._index.people,
             self._lookup,
             self._by_id.get,
             self._searcher.corpus_language,
-            settings.max_question_chars,
+            self.settings.max_question_chars,
         )
-        #: Told of every answer to a question (the server's metrics).
-        self.on_answer: Callable[[SearchResult], None] | None = None
 
     @cached_property
     def _lookup(self) -> Lookup:
