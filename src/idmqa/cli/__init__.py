@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"idmqa {args.command}: {_invalid_settings(exc)}", file=sys.stderr)
     except Exception as exc:
-        # Imported only now: the index store pulls in bm25s and scipy (~0.3 s), which
-        # `idmqa ask` through a running server never needs.
+        # Imported only now: the index store pulls in numpy and faiss, which `idmqa ask`
+        # through a running server never needs.
         from idmqa.index.store import IndexUnavailable
         from idmqa.model.exported import OnnxEncoderError
 
