@@ -458,6 +458,8 @@ def open_service(settings: Settings, eager: bool = True) -> QAService:
         from idmqa.model.query import onnx_query_encoder
 
         encoder = onnx_query_encoder(settings)
+        if eager:  # a server tokenizes many questions, each quicker with the subset loaded
+            encoder.onnx.tokenizer.preload()
         service = QAService(settings, encoder)
         encoder.onnx.wait_loaded()  # loaded beside the index; ready before the first question
     if eager:

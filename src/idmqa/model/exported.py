@@ -15,7 +15,8 @@ from idmqa.model.store import WEIGHT_SUFFIXES
 
 #: Bump when the export changes, so stale cached exports are rebuilt (3: the tokenizer's
 #: Latin-script subset, file stamps, the embedding dimension in the marker; 4: the weights
-#: of each graph in a file of their own, ``<graph>.data``).
+#: of each graph in a file of their own, ``<graph>.data``, and the tokenizer's pieces as
+#: arrays, :mod:`idmqa.model.pieces`).
 EXPORT_VERSION = 4
 MARKER_FILE = "idmqa-onnx.json"
 VARIANTS = {"onnx-fp32": "model-fp32.onnx", "onnx-int8": "model-int8.onnx"}

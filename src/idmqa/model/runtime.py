@@ -22,6 +22,7 @@ from idmqa.model.exported import (
     read_marker,
     variant_files,
 )
+from idmqa.model.pieces import FILES as PIECE_FILES
 from idmqa.model.tokenizer import FULL, SUBSET, SUBSET_IDS, EncoderTokenizer
 from idmqa.settings import available_cores
 
@@ -121,7 +122,8 @@ class OnnxQueryEncoder:
                 "re-export it (`idmqa index`)"
             )
         files = marker.get("files", {})
-        subset = [n for n in (SUBSET, SUBSET_IDS) if n in files]  # Unigram tokenizers only
+        # Unigram tokenizers only
+        subset = [n for n in (SUBSET, SUBSET_IDS, *PIECE_FILES) if n in files]
         needed = [*variant_files(variant), FULL, *subset]
         for name in needed:
             path = directory / name
