@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -106,10 +107,6 @@ class Searcher:
         counts = Counter(d.get("language", "fr") for d in index.documents.values())
         self.corpus_language = counts.most_common(1)[0][0] if counts else "fr"
         self.glossary = Glossary.english_french()
-        # the corpus' own words, to tell a keyword query's language (see question_language)
-        self.vocabulary = frozenset(
-            strip_accents(w) for p in index.passages for w in _WORD.findall(p.text.lower())
-        )
         self.acronyms = acronym_expansions(index.passages)
         # who said what: passage indices of each person's statements (every window, every
         # language; an agenda row lists speakers, it reports no statement) and of any naming
@@ -124,6 +121,14 @@ class Searcher:
         self.naming = {
             i for ids in (*self.statements.values(), *self.mentions.values()) for i in ids
         }
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The corpus' own words, folded: to tell a keyword query's language (see
+        :meth:`reading`) and the numbers it never writes. Built at first need (~25 ms): most
+        questions have function words and no number."""
+        words = {w for p in self.index.passages for w in _WORD.findall(p.text.lower())}
+        return frozenset(map(strip_accents, words))  # each distinct word folded once
 
     def _people_rankings(
         self,
