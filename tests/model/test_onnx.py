@@ -22,6 +22,7 @@ from idmqa.model.exported import (
     onnx_dir,
     variant_files,
 )
+from idmqa.model.pieces import FILES as PIECE_FILES
 from idmqa.model.query import normalise_question
 from idmqa.model.runtime import OnnxQueryEncoder
 from idmqa.model.tokenizer import FULL, SUBSET, SUBSET_IDS
@@ -112,7 +113,8 @@ def test_export_is_atomic_cached_and_refuses_mismatch(tmp_path, encoder: Encoder
     marker = json.loads((target / MARKER_FILE).read_text())
     assert marker["model_fingerprint"] == fingerprint
     weights = {*(variant_files(v)[1] for v in VARIANTS)}
-    assert set(marker["files"]) == {*VARIANTS.values(), *weights, FULL, SUBSET, SUBSET_IDS}
+    tokenizer = {FULL, SUBSET, SUBSET_IDS, *PIECE_FILES}
+    assert set(marker["files"]) == {*VARIANTS.values(), *weights, *tokenizer}
     assert set(marker["stamps"]) == set(marker["files"])
     assert not list(target.parent.glob(".m.onnx.tmp-*"))
 
