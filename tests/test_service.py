@@ -1,39 +1,19 @@
-"""The QA core: question checks, filters, passages in context, citations, follow-ups."""
+"""The QA core: filters, passages in context, citations, follow-ups."""
 
 from __future__ import annotations
 
 import pytest
 
-from idmqa.retrieval.conversation import MAX_TURNS, Asked
+from idmqa.questions import Asked
 from idmqa.retrieval.search import Filters
 from idmqa.schema import Citation, Speaker
 from idmqa.service import (
     MAX_PERSON_REF_CHARS,
     MAX_PERSON_REF_WORDS,
     InvalidFilter,
-    InvalidQuestion,
     InvalidReference,
     QAService,
-    check_history,
-    check_question,
 )
-
-
-@pytest.mark.parametrize(
-    ("question", "message"),
-    [
-        ("   ", "empty"),
-        ("x" * 11, "longer than 10"),
-        ("bonjour\x00", r"U\+0000"),
-    ],
-)
-def test_bad_questions_say_what_is_wrong(question: str, message: str) -> None:
-    with pytest.raises(InvalidQuestion, match=message):
-        check_question(question, 10)
-
-
-def test_questions_are_stripped() -> None:
-    assert check_question("  Qui ?\n", 10) == "Qui ?"
 
 
 def test_filters_are_checked_against_the_index(service) -> None:
@@ -100,26 +80,6 @@ def test_citations_are_typed_records(service) -> None:
     assert isinstance(arbour, Speaker) and arbour.name == "Louise Arbour"
     assert arbour.role == "speaker" and all(a < b for a, b in arbour.spans)
     assert citation.lines == statement.lines and citation.section == " › ".join(statement.section)
-
-
-@pytest.mark.parametrize(
-    ("history", "message"),
-    [
-        ([Asked("q")] * (MAX_TURNS + 1), "history: at most 10 turns"),
-        ([Asked("q"), Asked("  ")], r"history\.1\.question: question is empty"),
-        ([Asked("q\x07")], r"history\.0\.question: .*U\+0007"),
-        ([Asked("q", ("id",) * 51)], r"history\.0\.passage_ids: at most 50 ids"),
-        ([Asked("q", ("x" * 201,))], r"history\.0\.passage_ids: .*200 characters"),
-    ],
-)
-def test_bad_histories_name_the_turn_and_field(history: list[Asked], message: str) -> None:
-    with pytest.raises(InvalidQuestion, match=message):
-        check_history(history, 100)
-
-
-def test_histories_are_stripped_and_kept_in_order() -> None:
-    checked = check_history([Asked(" a ", ("p1",)), Asked("b")], 10)
-    assert checked == (Asked("a", ("p1",)), Asked("b", ()))
 
 
 def test_a_follow_up_finds_the_person_of_the_conversation(service) -> None:
