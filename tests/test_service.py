@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idmqa.questions import Asked
+from idmqa.retrieval.questions import Asked
 from idmqa.retrieval.search import Filters
 from idmqa.schema import Citation, Speaker
 from idmqa.service import (

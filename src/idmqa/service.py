@@ -16,12 +16,12 @@ from typing import Protocol
 import numpy as np
 
 from idmqa.index.store import LoadedIndex, changed_on_disk, load_index
-from idmqa.model.query import QueryEncoder, question_encoder
+from idmqa.model.query import QueryEncoder, onnx_query_encoder
 from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
-from idmqa.questions import MAX_TURNS, Asked, InvalidQuestion, check_question
 from idmqa.retrieval.context import Candidate, PackedContext, pack, source_line
 from idmqa.retrieval.conversation import Reading, Resolver
+from idmqa.retrieval.questions import MAX_TURNS, Asked, InvalidQuestion, check_question
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
 from idmqa.retrieval.verify import QuoteCheck, QuoteVerifier
 from idmqa.schema import Citation, Passage, PassageInContext, Speaker
@@ -394,11 +394,18 @@ class QAService:
 def open_service(
     settings: Settings, eager: bool = True, encoder: QuestionEncoder | None = None
 ) -> QAService:
-    """Load the question encoder (unless ``encoder`` is one already started, see
-    :func:`~idmqa.model.query.question_encoder`) and the published index (``eager``: and
-    build the people lookup and load the tokenizer's subset now rather than at their first
-    use, as a server should)."""
-    encoder = encoder or question_encoder(settings)
+    """Load the question encoder (unless ``encoder`` is one already started) and the
+    published index (``eager``: and build the people lookup and load the tokenizer's subset
+    now rather than at their first use, as a server should).
+
+    The ONNX encoder is the serving path; ``IDMQA_QUERY_ENCODER=torch`` loads the build-time
+    encoder (and with it torch) instead.
+    """
+    if encoder is None and settings.query_encoder == "torch":
+        from idmqa.model.encoder import Encoder
+
+        encoder = Encoder(settings)
+    encoder = encoder or onnx_query_encoder(settings)
     onnx = encoder.onnx if isinstance(encoder, QueryEncoder) else None
     if eager and onnx is not None:  # a server tokenizes many questions, quicker with it
         onnx.tokenizer.preload()

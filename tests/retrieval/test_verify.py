@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idmqa.evaluation import QuoteOutcome, load_quotes
-from idmqa.questions import InvalidQuestion
+from idmqa.retrieval.questions import InvalidQuestion
 from idmqa.retrieval.verify import fold, pieces
 from idmqa.service import InvalidReference, QAService
 from tests.helpers import ROOT

@@ -26,8 +26,8 @@ from idmqa.api.schemas import (
 )
 from idmqa.api.shaping import citation_json
 from idmqa.api.state import ServiceDep
-from idmqa.questions import MAX_TURNS, Asked, InvalidQuestion
 from idmqa.retrieval.context import PackedContext
+from idmqa.retrieval.questions import MAX_TURNS, Asked, InvalidQuestion
 from idmqa.retrieval.verify import QuoteCheck
 from idmqa.service import InvalidReference, QAService
 from idmqa.tokens import DEFAULT_ENCODING, EncodingName

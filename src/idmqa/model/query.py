@@ -121,17 +121,6 @@ class QueryEncoder:
         return np.stack(rows) if len(rows) > 1 else rows[0][None, :]
 
 
-def question_encoder(settings: Settings):
-    """The configured question encoder: the ONNX export, its session created in a background
-    thread (:class:`~idmqa.model.runtime.OnnxRuntime`), or the build-time encoder (and with
-    it torch) with ``IDMQA_QUERY_ENCODER=torch``."""
-    if settings.query_encoder == "torch":
-        from idmqa.model.encoder import Encoder
-
-        return Encoder(settings)
-    return onnx_query_encoder(settings)
-
-
 def onnx_token_counter(onnx: OnnxQueryEncoder) -> Callable[[str], int]:
     """Model tokens of a text with the export's tokenizer (no torch), what it cuts off at
     the model window included."""

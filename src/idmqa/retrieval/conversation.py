@@ -35,7 +35,7 @@ from itertools import islice
 from idmqa import lexicon
 from idmqa.people.lookup import Lookup, concepts_in
 from idmqa.people.model import CIVILITIES, People, Person, asks_for_person, fold
-from idmqa.questions import Asked
+from idmqa.retrieval.questions import Asked
 from idmqa.retrieval.rewrite import (
     EDITS,
     WORD,

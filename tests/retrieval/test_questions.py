@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from idmqa.questions import MAX_TURNS, Asked, InvalidQuestion, check_history, check_question
+from idmqa.retrieval.questions import (
+    MAX_TURNS,
+    Asked,
+    InvalidQuestion,
+    check_history,
+    check_question,
+)
 
 
 @pytest.mark.parametrize(
