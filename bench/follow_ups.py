@@ -19,7 +19,8 @@ from pathlib import Path
 from idmqa.index.store import current_build
 from idmqa.people.lookup import Lookup
 from idmqa.people.model import People
-from idmqa.retrieval.conversation import MAX_TURNS, Asked, Resolver
+from idmqa.retrieval.conversation import Resolver
+from idmqa.retrieval.questions import MAX_TURNS, Asked
 
 ROOT = Path(__file__).resolve().parents[1]
 WORST = {

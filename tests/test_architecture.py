@@ -28,6 +28,8 @@ BUILD_ONLY = (
     "transformers",
     "onnx",
     "onnxscript",
+    "bm25s",  # it imports scipy: serving reads its index with numpy (idmqa.index.lexical)
+    "scipy",
 )
 #: The only people modules serving may load (the people, their lookup, the rules' thresholds);
 #: the others build the person index.

@@ -1,4 +1,13 @@
-from idmqa.text import analyze, detect_language, english_base, normalise_for_match, strip_accents
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+from idmqa.text import (
+    STOP_WORDS,
+    analyze,
+    detect_language,
+    english_base,
+    normalise_for_match,
+    strip_accents,
+)
 
 
 def test_analyze_folds_accents_elisions_and_stems() -> None:
@@ -11,6 +20,11 @@ def test_analyze_folds_accents_elisions_and_stems() -> None:
 
 def test_analyze_drops_stop_words_in_both_languages() -> None:
     assert analyze("le la les de the of and") == []
+
+
+def test_the_stop_words_are_bm25s_lists() -> None:
+    # the index was analysed with them when they came from bm25s: a change needs a rebuild
+    assert {"fr": frozenset(STOPWORDS_FRENCH), "en": frozenset(STOPWORDS_EN)} == STOP_WORDS
 
 
 def test_normalise_for_match_unifies_apostrophes_case_and_spaces() -> None:

@@ -8,7 +8,6 @@ reads a published build and embeds questions with the ONNX export, without torch
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -17,17 +16,12 @@ from typing import Protocol
 import numpy as np
 
 from idmqa.index.store import LoadedIndex, changed_on_disk, load_index
+from idmqa.model.query import QueryEncoder, onnx_query_encoder
 from idmqa.people.lookup import Lookup, names_a_title
 from idmqa.people.model import People, Person
 from idmqa.retrieval.context import Candidate, PackedContext, pack, source_line
-from idmqa.retrieval.conversation import (
-    MAX_PASSAGE_ID_CHARS,
-    MAX_TURN_PASSAGES,
-    MAX_TURNS,
-    Asked,
-    Reading,
-    Resolver,
-)
+from idmqa.retrieval.conversation import Reading, Resolver
+from idmqa.retrieval.questions import MAX_TURNS, Asked, InvalidQuestion, check_question
 from idmqa.retrieval.search import Filters, Searcher, SearchResult
 from idmqa.retrieval.verify import QuoteCheck, QuoteVerifier
 from idmqa.schema import Citation, Passage, PassageInContext, Speaker
@@ -49,10 +43,6 @@ class QuestionEncoder(Protocol):
     def count_query_tokens(self, text: str) -> int: ...
 
 
-class InvalidQuestion(ValueError):
-    """A question that cannot be searched; the message says why."""
-
-
 class InvalidFilter(ValueError):
     """A filter that names nothing of the index; ``field`` is the filter's name and
     ``candidates`` whom an ambiguous or unknown name may mean."""
@@ -67,8 +57,6 @@ class InvalidReference(ValueError):
     """A reference to a person (id, name, query) too long to look up; the message says why."""
 
 
-#: Control characters a question may contain (everything else in Cc/Cs is refused).
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
 #: Bounds of a reference to people (an id, a name, part of a name or an organisation): the
 #: lookups compare every word with every person, so their cost must not grow with the input.
 #: The report's longest name has 5 words; 8 words, 100 characters leave room for a role.
@@ -84,46 +72,6 @@ def check_person_ref(ref: str) -> str:
             f"at most {MAX_PERSON_REF_WORDS} words and {MAX_PERSON_REF_CHARS} characters"
         )
     return ref
-
-
-def check_question(question: str, max_chars: int, what: str = "question") -> str:
-    """The question (or quote: ``what``) stripped, or :class:`InvalidQuestion` saying what is
-    wrong with it."""
-    question = question.strip()
-    if not question:
-        raise InvalidQuestion(f"{what} is empty or whitespace only")
-    if len(question) > max_chars:
-        raise InvalidQuestion(f"{what} is longer than {max_chars} characters")
-    for position, char in enumerate(question):
-        # Lone surrogates (Cs) cannot be encoded as UTF-8; other controls are never text.
-        if unicodedata.category(char) in ("Cc", "Cs") and char not in _ALLOWED_CONTROLS:
-            raise InvalidQuestion(
-                f"{what} contains a control character (U+{ord(char):04X}) at {position}"
-            )
-    return question
-
-
-def check_history(history: Sequence[Asked], max_chars: int) -> tuple[Asked, ...]:
-    """The earlier turns of a conversation, checked: at most ``MAX_TURNS`` turns, each
-    question like a question (``max_chars``), at most ``MAX_TURN_PASSAGES`` passage ids of
-    at most ``MAX_PASSAGE_ID_CHARS`` characters per turn. Raises :class:`InvalidQuestion`
-    naming the turn and field (``history.2.question: …``), never the value."""
-    if len(history) > MAX_TURNS:
-        raise InvalidQuestion(f"history: at most {MAX_TURNS} turns")
-    checked = []
-    for n, turn in enumerate(history):
-        ids = turn.passage_ids
-        if len(ids) > MAX_TURN_PASSAGES or any(len(i) > MAX_PASSAGE_ID_CHARS for i in ids):
-            raise InvalidQuestion(
-                f"history.{n}.passage_ids: at most {MAX_TURN_PASSAGES} ids of at most "
-                f"{MAX_PASSAGE_ID_CHARS} characters"
-            )
-        try:
-            asked = check_question(turn.question, max_chars)
-        except InvalidQuestion as exc:
-            raise InvalidQuestion(f"history.{n}.question: {exc}") from exc
-        checked.append(Asked(asked, tuple(ids)))
-    return tuple(checked)
 
 
 class QAService:
@@ -143,15 +91,20 @@ class QAService:
         self._by_id = {p.id: p for p in self._index.passages}
         self._kinds = frozenset(p.kind for p in self._index.passages)
         self._languages = frozenset(p.language for p in self._index.passages)
-        self._resolver = Resolver(
+        #: Told of every answer to a question (the server's metrics).
+        self.on_answer: Callable[[SearchResult], None] | None = None
+
+    @cached_property
+    def _resolver(self) -> Resolver:
+        # Built at the first follow-up: it needs the people lookup, which a question asked
+        # alone (`idmqa ask` without --after) never does.
+        return Resolver(
             self._index.people,
             self._lookup,
             self._by_id.get,
             self._searcher.corpus_language,
-            settings.max_question_chars,
+            self.settings.max_question_chars,
         )
-        #: Told of every answer to a question (the server's metrics).
-        self.on_answer: Callable[[SearchResult], None] | None = None
 
     @cached_property
     def _lookup(self) -> Lookup:
@@ -444,23 +397,27 @@ class QAService:
         return changed, not set(changed) & set(self._index.mapped)
 
 
-def open_service(settings: Settings, eager: bool = True) -> QAService:
-    """Load the question encoder and the published index (``eager``: and build the people
-    lookup now rather than at its first use, as a server should).
+def open_service(
+    settings: Settings, eager: bool = True, encoder: QuestionEncoder | None = None
+) -> QAService:
+    """Load the question encoder (unless ``encoder`` is one already started) and the
+    published index (``eager``: and build the people lookup and load the tokenizer's subset
+    now rather than at their first use, as a server should).
 
     The ONNX encoder is the serving path; ``IDMQA_QUERY_ENCODER=torch`` loads the build-time
     encoder (and with it torch) instead.
     """
-    if settings.query_encoder == "torch":
+    if encoder is None and settings.query_encoder == "torch":
         from idmqa.model.encoder import Encoder
 
-        service = QAService(settings, Encoder(settings))
-    else:
-        from idmqa.model.query import onnx_query_encoder
-
-        encoder = onnx_query_encoder(settings)
-        service = QAService(settings, encoder)
-        encoder.onnx.wait_loaded()  # loaded beside the index; ready before the first question
+        encoder = Encoder(settings)
+    encoder = encoder or onnx_query_encoder(settings)
+    onnx = encoder.onnx if isinstance(encoder, QueryEncoder) else None
+    if eager and onnx is not None:  # a server tokenizes many questions, quicker with it
+        onnx.tokenizer.preload()
+    service = QAService(settings, encoder)
+    if onnx is not None:
+        onnx.wait_loaded()  # loaded beside the index; ready before the first question
     if eager:
         service.people_lookup()
     return service

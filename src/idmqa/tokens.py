@@ -14,13 +14,12 @@ import hashlib
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, get_args
-from unittest import mock
-
-import tiktoken
-from tiktoken_ext import openai_public
+from typing import TYPE_CHECKING, Literal, get_args
 
 from idmqa.fsutil import package_file
+
+if TYPE_CHECKING:
+    import tiktoken
 
 #: The encodings counted offline: cl100k_base (GPT-4, GPT-3.5) and o200k_base (GPT-4o and
 #: later). Passages store their cl100k_base count; other encodings are counted on demand.
@@ -51,6 +50,13 @@ def _load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
 @lru_cache(maxsize=len(_SHA256))
 def encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
     """Return the named encoding (built once per process, offline)."""
+    # Imported here: the service imports this module, and a process that counts no tokens
+    # (`idmqa ask`) need not pay for tiktoken and unittest.mock (~15 ms).
+    from unittest import mock
+
+    import tiktoken
+    from tiktoken_ext import openai_public
+
     if name not in _SHA256:
         raise ValueError(f"unknown encoding {name!r} (known: {', '.join(ENCODING_NAMES)})")
     sha256 = _SHA256[name]

@@ -37,6 +37,15 @@ def test_ask_json(settings: Settings, manifest: dict) -> None:
     assert body["passages"][0]["citation"]["lines"][0] >= 1
 
 
+def test_ask_output_is_whole_though_the_process_skips_its_teardown(
+    settings: Settings, manifest: dict
+) -> None:
+    # tens of kilobytes through a pipe: everything buffered is flushed before the exit
+    out = _idmqa(settings, "ask", "--json", "-k", "20", "Qui a financé l'IDM 2018 ?")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout) > 16_384 and len(json.loads(out.stdout)["passages"]) == 20
+
+
 def test_eval_prints_metrics_and_misses(settings: Settings, manifest: dict, tmp_path) -> None:
     qs = tmp_path / "q.jsonl"
     qs.write_text(

@@ -20,8 +20,12 @@ from idmqa.cli import main
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
 """
-#: Never imported by `idmqa ask`, in process or through a server.
-HEAVY = ("torch", "sentence_transformers", "transformers", "fastapi", "uvicorn", "onnx")
+#: Never imported by `idmqa ask`, in process or through a server (bm25s imports scipy; the
+#: default rate limits are not parsed with `limits`).
+HEAVY = (
+    *("torch", "sentence_transformers", "transformers", "fastapi", "uvicorn", "onnx"),
+    *("bm25s", "scipy", "limits"),
+)
 
 
 def _ask(index_dir: Path, *args: str, server: str = "") -> tuple[dict, str, set[str]]:

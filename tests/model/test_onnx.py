@@ -20,7 +20,9 @@ from idmqa.model.exported import (
     OnnxEncoderError,
     export_is_current,
     onnx_dir,
+    variant_files,
 )
+from idmqa.model.pieces import FILES as PIECE_FILES
 from idmqa.model.query import normalise_question
 from idmqa.model.runtime import OnnxQueryEncoder
 from idmqa.model.tokenizer import FULL, SUBSET, SUBSET_IDS
@@ -110,7 +112,9 @@ def test_export_is_atomic_cached_and_refuses_mismatch(tmp_path, encoder: Encoder
     assert export_is_current(model_dir, fingerprint)
     marker = json.loads((target / MARKER_FILE).read_text())
     assert marker["model_fingerprint"] == fingerprint
-    assert set(marker["files"]) == {*VARIANTS.values(), FULL, SUBSET, SUBSET_IDS}
+    weights = {*(variant_files(v)[1] for v in VARIANTS)}
+    tokenizer = {FULL, SUBSET, SUBSET_IDS, *PIECE_FILES}
+    assert set(marker["files"]) == {*VARIANTS.values(), *weights, *tokenizer}
     assert set(marker["stamps"]) == set(marker["files"])
     assert not list(target.parent.glob(".m.onnx.tmp-*"))
 
@@ -124,13 +128,20 @@ def test_export_is_atomic_cached_and_refuses_mismatch(tmp_path, encoder: Encoder
         OnnxQueryEncoder(model_dir, "onnx-int8", "0" * 64)
     assert not export_is_current(model_dir, "0" * 64)
 
-    # An altered file is refused.
-    with (target / "model-int8.onnx").open("r+b") as fh:
-        fh.seek(-64, 2)
-        fh.write(b"\0" * 64)
+    # An altered graph or weights file is refused; the other variant's files still load.
+    _alter(target / "model-int8.onnx")
     with pytest.raises(OnnxEncoderError, match="sha256 mismatch"):
         OnnxQueryEncoder(model_dir, "onnx-int8", fingerprint)
-    OnnxQueryEncoder(model_dir, "onnx-fp32", fingerprint)  # the other file is still fine
+    OnnxQueryEncoder(model_dir, "onnx-fp32", fingerprint)
+    _alter(target / "model-fp32.onnx.data")
+    with pytest.raises(OnnxEncoderError, match="sha256 mismatch"):
+        OnnxQueryEncoder(model_dir, "onnx-fp32", fingerprint)
+
+
+def _alter(path: Path) -> None:
+    with path.open("r+b") as fh:
+        fh.seek(-64, 2)
+        fh.write(b"\0" * 64)
 
 
 def test_micro_batcher_combines_concurrent_calls():

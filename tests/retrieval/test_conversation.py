@@ -11,7 +11,8 @@ import pytest
 from idmqa.index.build import collect_passages
 from idmqa.people.lookup import Lookup
 from idmqa.people.model import People, Person
-from idmqa.retrieval.conversation import Asked, Resolver
+from idmqa.retrieval.conversation import Resolver
+from idmqa.retrieval.questions import Asked
 from idmqa.schema import Passage, PassagePerson
 from idmqa.settings import Settings
 from tests.helpers import SECOND_REPORT, make_passage, passage_token_counter

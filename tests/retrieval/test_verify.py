@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from idmqa.evaluation import QuoteOutcome, load_quotes
+from idmqa.retrieval.questions import InvalidQuestion
 from idmqa.retrieval.verify import fold, pieces
-from idmqa.service import InvalidQuestion, InvalidReference, QAService
+from idmqa.service import InvalidReference, QAService
 from tests.helpers import ROOT
 
 SWING, ARBOUR = "william-lacy-swing", "louise-arbour"

@@ -32,13 +32,8 @@ from idmqa.api.people import (
 )
 from idmqa.api.schemas import MAX_K, MAX_NAME_CHARS, AskFilters, AskResponse, PassageDetail
 from idmqa.api.shaping import answer_json, passage_in_context_json
-from idmqa.service import (
-    MAX_AROUND,
-    InvalidFilter,
-    InvalidQuestion,
-    InvalidReference,
-    QAService,
-)
+from idmqa.retrieval.questions import InvalidQuestion
+from idmqa.service import MAX_AROUND, InvalidFilter, InvalidReference, QAService
 
 #: Where the MCP endpoint is mounted.
 MCP_PATH = "/mcp"

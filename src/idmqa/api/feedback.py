@@ -14,7 +14,7 @@ from idmqa.api.routes import checked_question
 from idmqa.api.schemas import JSON_BODY_RESPONSES, MAX_ID_CHARS, MAX_QUESTION_CHARS
 from idmqa.api.state import ServiceDep
 from idmqa.feedback.store import MAX_COMMENT_CHARS, FeedbackStore
-from idmqa.service import InvalidQuestion, check_question
+from idmqa.retrieval.questions import InvalidQuestion, check_question
 
 router = APIRouter(tags=["feedback"])
 log = logging.getLogger(__name__)

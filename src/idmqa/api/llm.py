@@ -27,9 +27,9 @@ from idmqa.api.schemas import (
 from idmqa.api.shaping import citation_json
 from idmqa.api.state import ServiceDep
 from idmqa.retrieval.context import PackedContext
-from idmqa.retrieval.conversation import MAX_TURNS, Asked
+from idmqa.retrieval.questions import MAX_TURNS, Asked, InvalidQuestion
 from idmqa.retrieval.verify import QuoteCheck
-from idmqa.service import InvalidQuestion, InvalidReference, QAService
+from idmqa.service import InvalidReference, QAService
 from idmqa.tokens import DEFAULT_ENCODING, EncodingName
 
 router = APIRouter(tags=["llm"])

@@ -31,9 +31,9 @@ from idmqa.api.schemas import (
 from idmqa.api.shaping import answer_json, passage_in_context_json, person_ref_json
 from idmqa.api.state import ServiceDep
 from idmqa.model.cpu import encoder_choice
-from idmqa.retrieval.conversation import Asked
+from idmqa.retrieval.questions import Asked, InvalidQuestion, check_history
 from idmqa.retrieval.search import Filters
-from idmqa.service import MAX_AROUND, InvalidFilter, InvalidQuestion, QAService, check_history
+from idmqa.service import MAX_AROUND, InvalidFilter, QAService
 
 router = APIRouter()
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from idmqa.index.starters import LANGUAGES as UI_LANGUAGES
-from idmqa.retrieval.conversation import MAX_PASSAGE_ID_CHARS, MAX_TURN_PASSAGES, MAX_TURNS
+from idmqa.retrieval.questions import MAX_PASSAGE_ID_CHARS, MAX_TURN_PASSAGES, MAX_TURNS
 from idmqa.service import MAX_PERSON_REF_CHARS
 from idmqa.settings import Settings
 

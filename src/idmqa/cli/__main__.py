@@ -1,7 +1,5 @@
 """``python -m idmqa.cli``."""
 
-import sys
+from idmqa.cli import run
 
-from idmqa.cli import main
-
-sys.exit(main())
+run()

@@ -155,9 +155,7 @@ def _print_answer(answer: dict, as_json: bool) -> None:
 def _ask_locally(settings: Settings, question: str, k: int | None, after: list[str]) -> dict:
     """Load the model and index in this process (the people lookup only if a follow-up
     needs it)."""
-    from idmqa.api.shaping import answer_json
-    from idmqa.retrieval.conversation import Asked
-    from idmqa.service import InvalidQuestion, check_history, check_question
+    from idmqa.retrieval.questions import Asked, InvalidQuestion, check_history, check_question
 
     # Refuse a blank or malformed question before paying for loading the model and index;
     # the token limit needs the model's tokenizer, so it is checked once loaded.
@@ -166,7 +164,17 @@ def _ask_locally(settings: Settings, question: str, k: int | None, after: list[s
         history = check_history([Asked(q) for q in after], settings.max_question_chars)
     except InvalidQuestion as exc:
         raise InvalidQuestion(f"--after: {exc}") from exc
-    service = _open_service(settings, eager=False)
+    from idmqa.model.query import onnx_query_encoder
+    from idmqa.runtime import configure_threads
+
+    configure_threads(settings)
+    # Started before the service's modules are imported (~0.15 s): the ONNX session loads
+    # in its thread meanwhile (the torch encoder is the service's to open).
+    encoder = onnx_query_encoder(settings) if settings.query_encoder != "torch" else None
+    from idmqa.api.shaping import answer_json
+    from idmqa.service import open_service
+
+    service = open_service(settings, eager=False, encoder=encoder)
     result = service.ask(service.checked_question(question), k, history=history)
     return answer_json(service, result)
 
@@ -181,7 +189,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if settings.ask_via_server and not args.local:
             answer = ask_server(settings, question, args.k, args.after)
         if answer is None:
-            from idmqa.service import InvalidQuestion
+            from idmqa.retrieval.questions import InvalidQuestion
 
             try:
                 answer = _ask_locally(settings, question, args.k, args.after)
@@ -255,7 +263,7 @@ def _report_conversations(service, name: str, conversations) -> dict:
         evaluate_conversations,
         format_conversations,
     )
-    from idmqa.retrieval.conversation import Asked
+    from idmqa.retrieval.questions import Asked
 
     read: dict[str, str | None] = {}
 

@@ -7,7 +7,8 @@ Layout of ``index_dir``::
         manifest.json       model, fingerprints, corpus hash, counts, file hashes
         passages.jsonl      the passage store, in document order
         dense.faiss         inner-product FAISS index over normalised embeddings
-        bm25/               bm25s index over the analysed passage text
+        bm25/               bm25s index over the analysed passage text (read by
+                            :mod:`idmqa.index.lexical`, without bm25s)
         starters.json       starter questions per interface language (fr, en, es)
 
 Serving imports this module only: building is :mod:`idmqa.index.build`.
@@ -24,11 +25,11 @@ import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-import bm25s
 import faiss
 import numpy as np
 
 from idmqa.index.dense import read_dense
+from idmqa.index.lexical import LexicalIndex
 from idmqa.index.sentences import SentenceStore
 from idmqa.people.model import People
 from idmqa.schema import Passage, PassagePerson
@@ -75,7 +76,7 @@ class LoadedIndex:
     passages: list[Passage]
     documents: dict[str, dict]
     dense: faiss.Index
-    bm25: bm25s.BM25
+    bm25: LexicalIndex
     sentences: SentenceStore
     groups: np.ndarray  # near-duplicate group of each passage (see idmqa.dedup)
     path: Path
@@ -294,7 +295,7 @@ def _read_build(build_dir: Path, manifest: dict, mmap: bool) -> LoadedIndex:
         raise IndexUnavailable(
             f"index {build_dir}: {dense.ntotal} vectors for {len(passages)} passages"
         )
-    bm25 = bm25s.BM25.load(str(build_dir / "bm25"), show_progress=False)
+    bm25 = LexicalIndex.load(build_dir / "bm25")
     sentences = SentenceStore.from_arrays(
         np.load(build_dir / "sentence_spans.npy"),
         np.load(build_dir / "sentence_vectors.npy"),

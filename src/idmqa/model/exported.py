@@ -14,10 +14,20 @@ from pathlib import Path
 from idmqa.model.store import WEIGHT_SUFFIXES
 
 #: Bump when the export changes, so stale cached exports are rebuilt (3: the tokenizer's
-#: Latin-script subset, file stamps, the embedding dimension in the marker).
-EXPORT_VERSION = 3
+#: Latin-script subset, file stamps, the embedding dimension in the marker; 4: the weights
+#: of each graph in a file of their own, ``<graph>.data``, and the tokenizer's pieces as
+#: arrays, :mod:`idmqa.model.pieces`).
+EXPORT_VERSION = 4
 MARKER_FILE = "idmqa-onnx.json"
 VARIANTS = {"onnx-fp32": "model-fp32.onnx", "onnx-int8": "model-int8.onnx"}
+#: Suffix of the file holding a graph's weights (ONNX external data), beside the graph.
+WEIGHTS_SUFFIX = ".data"
+
+
+def variant_files(variant: str) -> tuple[str, str]:
+    """The files of an export variant: its graph and its weights."""
+    graph = VARIANTS[variant]
+    return graph, graph + WEIGHTS_SUFFIX
 
 
 class OnnxEncoderError(RuntimeError):

@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from idmqa.fsutil import sha256_file
-from idmqa.model.exported import VARIANTS, OnnxEncoderError, onnx_dir, read_marker
+from idmqa.model.exported import (
+    VARIANTS,
+    OnnxEncoderError,
+    onnx_dir,
+    read_marker,
+    variant_files,
+)
+from idmqa.model.pieces import FILES as PIECE_FILES
 from idmqa.model.tokenizer import FULL, SUBSET, SUBSET_IDS, EncoderTokenizer
 from idmqa.settings import available_cores
 
@@ -115,7 +122,9 @@ class OnnxQueryEncoder:
                 "re-export it (`idmqa index`)"
             )
         files = marker.get("files", {})
-        needed = [VARIANTS[variant], FULL, *(n for n in (SUBSET, SUBSET_IDS) if n in files)]
+        # Unigram tokenizers only
+        subset = [n for n in (SUBSET, SUBSET_IDS, *PIECE_FILES) if n in files]
+        needed = [*variant_files(variant), FULL, *subset]
         for name in needed:
             path = directory / name
             if not path.is_file() or (verify and not _intact(path, marker, name)):

@@ -9,9 +9,12 @@ lowest-scoring piece of the full vocabulary (it fixes the penalty of unknown cha
 and the special tokens — segments any text whose normalised characters are all in S
 exactly as the full one does. The export writes such a subset for S = Latin script,
 punctuation and symbols (:data:`SUBSET_RANGES`) with the map of its ids to the full
-vocabulary's; :class:`EncoderTokenizer` uses it for text it covers and loads the full
-tokenizer on the first text it does not. ``tests/model/test_tokenizer.py`` checks both give
-the same ids on the corpora and on mixed-script text.
+vocabulary's. The same argument with the substrings of the text itself as S gives a tokenizer
+made for each text in a millisecond (:mod:`idmqa.model.pieces`): :class:`EncoderTokenizer`
+uses the subset for text it covers once a server has loaded it, a tokenizer made for the
+text otherwise (``idmqa ask`` loads no vocabulary at all), and the full tokenizer only for
+text holding a special token. ``tests/model/test_tokenizer.py`` checks all give the same ids
+on the corpora and on mixed-script text.
 """
 
 from __future__ import annotations
@@ -21,6 +24,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from idmqa.model.pieces import (
+    SKELETON,
+    PieceIndex,
+    base_ids,
+    is_plain_unigram,
+    with_vocabulary,
+    write_pieces,
+)
 
 FULL = "tokenizer.json"
 SUBSET = "tokenizer-latin.json"
@@ -41,26 +53,18 @@ def _covered(text: str) -> bool:
 
 
 def write_subset(directory: Path) -> None:
-    """Write the Latin-script subset of ``directory/tokenizer.json`` and its id map."""
+    """Write the Latin-script subset of ``directory/tokenizer.json`` and its id map, and the
+    files of :class:`~idmqa.model.pieces.PieceIndex`."""
     spec = json.loads((directory / FULL).read_text("utf-8"))
-    model = spec["model"]
-    if model.get("type") != "Unigram" or model.get("byte_fallback"):
+    if not is_plain_unigram(spec):
         return  # the argument above holds for Unigram without byte fallback only
-    vocab = model["vocab"]
-    special = {t["id"] for t in spec.get("added_tokens", [])} | {model["unk_id"]}
-    lowest = min(range(len(vocab)), key=lambda i: vocab[i][1])
-    keep = [
-        i for i, (piece, _) in enumerate(vocab) if i in special or i == lowest or _covered(piece)
-    ]
-    new_id = {old: new for new, old in enumerate(keep)}
-    model["vocab"] = [vocab[i] for i in keep]
-    model["unk_id"] = new_id[model["unk_id"]]
-    for token in spec.get("added_tokens", []):
-        token["id"] = new_id[token["id"]]
-    for token in ((spec.get("post_processor") or {}).get("special_tokens") or {}).values():
-        token["ids"] = [new_id[i] for i in token["ids"]]
-    (directory / SUBSET).write_text(json.dumps(spec, ensure_ascii=False), "utf-8")
+    vocab = spec["model"]["vocab"]
+    base = set(base_ids(spec))
+    keep = [i for i, (piece, _) in enumerate(vocab) if i in base or _covered(piece)]
+    subset = with_vocabulary(spec, keep, [vocab[i] for i in keep])
+    (directory / SUBSET).write_text(json.dumps(subset, ensure_ascii=False), "utf-8")
     np.save(directory / SUBSET_IDS, np.asarray(keep, dtype=np.int64))
+    write_pieces(directory, spec)
 
 
 def _load(path: Path, max_length: int):
@@ -73,17 +77,27 @@ def _load(path: Path, max_length: int):
 
 
 class EncoderTokenizer:
-    """Token ids of the full vocabulary for texts, with the subset when it covers them."""
+    """Token ids of the full vocabulary for texts: with the Latin subset once loaded
+    (:meth:`preload`, a server) when it covers them, else with a tokenizer made for them
+    (:mod:`idmqa.model.pieces`), else with the whole tokenizer."""
 
     def __init__(self, directory: Path, max_length: int) -> None:
         self.directory, self.max_length = Path(directory), max_length
-        self._full = None
-        self._subset = self._ids = None
-        if (self.directory / SUBSET).is_file():
-            self._subset = _load(self.directory / SUBSET, max_length)
+        self._full = self._subset = self._ids = None
+        self._pieces = None
+        if (self.directory / SKELETON).is_file():
+            self._pieces = PieceIndex(self.directory, max_length)
+            self.pad_id = self._pieces.special_ids.get("<pad>", 1)
+        else:
+            self.preload()
+            pad = (self._subset or self.full).token_to_id("<pad>")
+            self.pad_id = 1 if pad is None else int(self._ids[pad] if self._subset else pad)
+
+    def preload(self) -> None:
+        """Load the Latin subset now (~0.25 s): quicker per text for many texts."""
+        if self._subset is None and (self.directory / SUBSET).is_file():
+            self._subset = _load(self.directory / SUBSET, self.max_length)
             self._ids = np.load(self.directory / SUBSET_IDS)
-        pad = (self._subset or self.full).token_to_id("<pad>")
-        self.pad_id = 1 if pad is None else int(self._ids[pad] if self._subset else pad)
 
     @property
     def full(self):
@@ -96,15 +110,21 @@ class EncoderTokenizer:
         normalise = self._subset.normalizer.normalize_str if self._subset.normalizer else str
         return all(_covered(normalise(t)) for t in texts)
 
+    def _tokenizer_for(self, texts: Sequence[str]):
+        """The tokenizer to use for ``texts``, and the map of its ids to the full ones."""
+        if self._subset is not None and self._covers(texts):
+            return self._subset, self._ids
+        made = self._pieces.tokenizer_for(texts) if self._pieces is not None else None
+        return made or (self.full, None)
+
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids (truncated to the model window, special tokens included) per text."""
-        if self._subset is not None and self._covers(texts):
-            ids = self._ids
-            return [ids[e.ids].tolist() for e in self._subset.encode_batch(list(texts))]
-        return [e.ids for e in self.full.encode_batch(list(texts))]
+        tokenizer, ids = self._tokenizer_for(texts)
+        encodings = tokenizer.encode_batch(list(texts))
+        return [e.ids if ids is None else ids[e.ids].tolist() for e in encodings]
 
     def count(self, text: str) -> int:
         """Model tokens of ``text``, the part beyond the model window included."""
-        use_subset = self._subset is not None and self._covers([text])
-        encoding = (self._subset if use_subset else self.full).encode(text)
+        tokenizer, _ = self._tokenizer_for([text])
+        encoding = tokenizer.encode(text)
         return len(encoding.ids) + sum(len(o.ids) for o in encoding.overflowing)

@@ -35,6 +35,7 @@ from itertools import islice
 from idmqa import lexicon
 from idmqa.people.lookup import Lookup, concepts_in
 from idmqa.people.model import CIVILITIES, People, Person, asks_for_person, fold
+from idmqa.retrieval.questions import Asked
 from idmqa.retrieval.rewrite import (
     EDITS,
     WORD,
@@ -48,11 +49,6 @@ from idmqa.retrieval.rewrite import (
 from idmqa.schema import Passage
 from idmqa.text import language_votes
 
-#: Earlier turns a conversation may carry (the API refuses more).
-MAX_TURNS = 10
-#: Passage ids an earlier turn may carry, and their length (the report's are under 50).
-MAX_TURN_PASSAGES = 50
-MAX_PASSAGE_ID_CHARS = 200
 #: Longest elliptic follow-up read as designating someone, in words ("Et Mme Liduvina Magarin
 #: d'El Salvador ?"): the people lookup compares each word with every person.
 MAX_DESIGNATION_WORDS = 8
@@ -61,14 +57,6 @@ DETECTED_QUESTIONS = 256
 #: Most words of a question read as references ("il", "son", "en"…): a follow-up has a few; a
 #: question made of hundreds would cost each of them a pass over it.
 MAX_REFERENCES = 6
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """An earlier turn: what was asked, and the ids of the passages it was answered with."""
-
-    question: str
-    passage_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

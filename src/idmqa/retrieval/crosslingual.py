@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cached_property
 
 from idmqa.index.store import LoadedIndex
 from idmqa.retrieval.glossary import (
@@ -36,14 +37,19 @@ class CrossLingual:
         self.corpus_language = counts.most_common(1)[0][0] if counts else "fr"
         self.glossary = Glossary.english_french()
         self.table = index.bilingual if self.corpus_language == "fr" else {}
-        # the corpus' own words, to tell a keyword query's language (see reading)
-        self.vocabulary = frozenset(
-            strip_accents(w) for p in index.passages for w in _WORD.findall(p.text.lower())
-        )
+        self._passages = index.passages
         self.acronyms = acronym_expansions(index.passages)
         self.families = stem_families(
             index.bm25.vocab_dict, settings.family_min_stem, settings.family_max_suffix
         )
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The corpus' own words, folded: to tell a keyword query's language (see
+        :meth:`reading`) and the numbers it never writes. Built at first need (~25 ms): most
+        questions have function words and no number."""
+        words = {w for p in self._passages for w in _WORD.findall(p.text.lower())}
+        return frozenset(map(strip_accents, words))  # each distinct word folded once
 
     def reading(self, question: str) -> tuple[str, frozenset[str]]:
         """The question's language, and the languages to read it in.
