@@ -97,3 +97,14 @@ def test_a_list_follows_the_paragraph_announcing_it(searcher) -> None:
     ids = [searcher.by_id[h.passage.id] for h in searcher.search(question, 5).hits]
     found = [i for i in ids if i in searcher.lists]
     assert found and all(ids[ids.index(i) + 1] == searcher.lists[i] for i in found if i != ids[-1])
+
+
+def test_captions_answer_questions_about_people_or_photos_only(searcher) -> None:
+    captions = {searcher.index.passages[i].id for i in searcher.captions}
+    assert captions
+    about_dates = searcher.search("When and where did the March 2018 IDM workshop take place?", 10)
+    assert not {h.passage.id for h in about_dates.hits} & captions
+    about_photos = searcher.search("Which photos show the round table in Geneva?", 10)
+    assert {h.passage.id for h in about_photos.hits} & captions
+    only_captions = searcher.search("workshop", 3, Filters(kinds=("caption",)))
+    assert only_captions.hits and {h.passage.id for h in only_captions.hits} <= captions

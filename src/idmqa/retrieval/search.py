@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
+from idmqa import lexicon
 from idmqa.index.dense import flat_vectors, search_dense
 from idmqa.index.store import LoadedIndex
 from idmqa.people.model import Person, asks_for_person
@@ -19,6 +22,12 @@ from idmqa.retrieval.numbered import NumberedItems
 from idmqa.schema import Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze
+
+
+@cache
+def _photo_words() -> re.Pattern[str]:
+    words = lexicon.phrase_pattern(row[0] for row in lexicon.all_rows("photo_words"))
+    return re.compile(rf"(?<![\w])(?:{words})(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +116,7 @@ class Searcher:
         self.crosslingual = CrossLingual(index, settings)
         self.corpus_language = self.crosslingual.corpus_language
         self.numbered = NumberedItems(index.passages)
+        self.captions = {i for i, p in enumerate(index.passages) if p.kind == "caption"}
         self.lists = {
             i: i + 1
             for i, (p, q) in enumerate(zip(index.passages, index.passages[1:], strict=False))
@@ -261,6 +271,8 @@ class Searcher:
         )
         people = self._answer_rankings(question, named, vector, bm25, allowed)
         fused = reciprocal_rank_fusion(people, self.settings.rrf_k, content)
+        if not self._shows_captions(question, named, filters):
+            fused = {i: v for i, v in fused.items() if i not in self.captions}
         order = sorted(fused, key=fused.__getitem__, reverse=True)
         passages = self.index.passages
         if filters:
@@ -300,6 +312,19 @@ class Searcher:
             confidence >= self.settings.answerable_threshold or bool(named),
             self._speaker_counts(order[: self.settings.facet_candidates]),
             signals=signals,
+        )
+
+    @staticmethod
+    def _shows_captions(question: str, named: list[Person], filters: Filters | None) -> bool:
+        """Whether photo captions may answer ``question``: when it is about people or
+        photographs, or asks for captions. A caption names who is pictured at which event;
+        for any other question it only echoes the event's name and date, and outranked the
+        passages that answer (the room and dates of a workshop)."""
+        return (
+            bool(named)
+            or asks_for_person(question)
+            or bool(_photo_words().search(question))
+            or (filters is not None and "caption" in filters.kinds)
         )
 
     def _speaker_counts(self, candidates: list[int]) -> tuple[tuple[str, int], ...]:
