@@ -33,6 +33,7 @@ not_references     phrases whose pronoun stands for nothing ("y a-t-il", "en mat
 templates          how a rewritten question is phrased when the previous one cannot be reused
 contractions       words joined or elided when a rewrite puts them side by side ("de le" → "du")
 back_references    words opening a paragraph that continues the one before ("elle", "de plus")
+stop_words         words BM25 leaves out (bm25s' lists, as data: bm25s imports scipy)
 photo_words        words of a question about photographs ("photo", "pictured"): captions answer it
 irregular_verbs    past forms of irregular verbs and their base form ("paid" → "pay")
 =================  =============================================================================

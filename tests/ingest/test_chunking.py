@@ -115,6 +115,7 @@ def test_a_list_is_embedded_with_the_sentence_that_announces_it() -> None:
     passages = chunk_document(_doc("x"), blocks, _words, 200)
     assert [p.lines for p in passages] == [(1, 1), (3, 5), (7, 7), (9, 9), (11, 11)]
     assert passages[1].text == items
+    assert passages[1].meta["announced"] == "list"  # search ranks it after its announcement
     assert embedding_text(passages[1]).endswith(f"{lead}\n{items}")  # one sentence here
     assert "trois principes" not in embedding_text(passages[2])
     assert "lead_in" not in passages[3].meta and "lead_in" not in passages[4].meta
@@ -144,6 +145,7 @@ def test_a_paragraph_referring_back_is_embedded_with_the_paragraph_it_continues(
     assert embedding_text(passages[2]).startswith(f"{' › '.join(sec)}\n{first}")
     assert embedding_text(passages[2]).endswith(follow)
     assert "Elle a cité" not in embedding_text(passages[2])  # one sentence only
+    assert "announced" not in passages[2].meta  # it continues a paragraph, it is no list
     # a run of paragraphs referring back all carry the sentence that opened it
     assert passages[3].meta["lead_in"] == passages[2].meta["lead_in"] == first
     assert "lead_in" not in passages[0].meta and "lead_in" not in passages[4].meta

@@ -87,6 +87,9 @@ def test_a_question_designates_people_by_title_and_country(lookup: Lookup) -> No
     assert names_a_title(question)
     assert [p.id for p in lookup.by_role(question)] == ["liduvina-magarin"]
     assert [p.id for p in lookup.by_role("Qu'a dit l'ambassadeur de Suisse ?")] == ["jurg-lauber"]
+    # another organisation named in the question does not hide the person
+    about_iom = "Qu'a dit la vice-ministre d'El Salvador sur l'OIM ?"
+    assert [p.id for p in lookup.by_role(about_iom)] == ["liduvina-magarin"]
     # a title alone, or a country alone, designates nobody
     assert lookup.by_role("What did the ambassador say?") == []
     assert lookup.by_role("What did Switzerland say?") == []

@@ -42,11 +42,11 @@ def test_who_questions_naming_nobody_favour_passages_naming_people(
 ) -> None:
     question = "Who spoke about the seed fund for migrant workers?"
     vector = service.encoder.encode_queries([question])[0]
-    ((ranking, weight),) = searcher._answer_rankings(question, [], vector, None)
+    ((ranking, weight),) = searcher._answer_rankings(question, [], set(), vector, None)
     assert weight == service.settings.person_answer_weight
     assert ranking and set(ranking) <= searcher.naming
     assert any(searcher.index.passages[i].speakers for i in ranking)
-    assert searcher._answer_rankings("What is the seed fund?", [], vector, None) == []
+    assert searcher._answer_rankings("What is the seed fund?", [], set(), vector, None) == []
 
 
 def test_questions_naming_a_person_of_the_report_are_answerable(service: QAService) -> None:

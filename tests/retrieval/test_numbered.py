@@ -46,5 +46,16 @@ def test_an_english_question_finds_the_numbered_item_of_the_french_report(search
     assert [searcher.index.passages[i].section[0] for i in asked] == ["RECOMMANDATIONS"]
     (item,) = asked
     assert searcher.index.passages[item].text.startswith("4.")
-    top = [h.passage.id for h in searcher.search(question, 5).hits]
-    assert searcher.index.passages[item].id in top
+    result = searcher.search(question, 5)
+    assert searcher.index.passages[item].id in [h.passage.id for h in result.hits]
+    assert result.answerable  # asking for an item the report numbers is asking about it
+
+
+def test_a_list_under_another_heading_is_found_by_its_own() -> None:
+    passages = [
+        make_passage("1. Renforcer les données", section=("ATELIER DE GENÈVE", "Recommandations")),
+    ]
+    numbered = NumberedItems(passages)
+    assert numbered.asked("Quelle est la première recommandation ?", lambda w: set(analyze(w))) == {
+        0
+    }

@@ -182,7 +182,8 @@ def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
 
     Alone, such fragments match many questions while answering none. A list announced at the
     end of a longer paragraph ("… qui comprend trois principes :") stays its own passage but
-    carries that sentence as ``meta["lead_in"]``, embedded with it (:func:`embedding_text`):
+    carries that sentence as ``meta["lead_in"]``, embedded with it (:func:`embedding_text`),
+    and ``meta["announced"]`` (search ranks it right after the paragraph announcing it):
     apart, the paragraph matches the question and the list holds the answer; merged, a long
     paragraph would dilute the list. Likewise a paragraph opening with a back reference ("Elle
     a souligné…", "Dans ce cadre…", data/lexicon/<lang>/back_references.txt) carries the first
@@ -197,7 +198,8 @@ def merge_fragments(blocks: Sequence[Block]) -> list[Block]:
         if same and (_introduces(previous) or (_is_fragment(previous) and _is_fragment(block))):
             merged[-1] = _merge(previous, block)
         elif same and _announces(previous) and _is_list(block):
-            merged.append(replace(block, meta={**block.meta, "lead_in": _lead_in(previous)}))
+            lead_in = {"lead_in": _lead_in(previous), "announced": "list"}
+            merged.append(replace(block, meta={**block.meta, **lead_in}))
         elif _refers_back(block) and (before := _paragraph_before(merged, block)):
             merged.append(replace(block, meta={**block.meta, "lead_in": _first_sentence(before)}))
         else:

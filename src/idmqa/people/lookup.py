@@ -167,13 +167,20 @@ class Lookup:
 
     def by_role(self, text: str) -> list[Person]:
         """The people ``text`` designates by a title and a country or organisation ("El
-        Salvador's vice-minister", "l'ambassadeur de Suisse"): those whose roles hold every
-        concept it names, when there are a few at most."""
+        Salvador's vice-minister", "l'ambassadeur de Suisse"): those whose roles hold the title and
+        the most of the places and organisations it names, when there are a few at most."""
         concepts, _rest = concepts_in(text)
         titles = {c for c in concepts if c.startswith("title:")}
-        if not titles or titles == concepts:
-            return []
-        found = [p for p in self.people if concepts <= self.profiles[p.id].concepts]
+        # the countries and organisations: a question may name others than the person's
+        # ("…say about the IOM?"); those holding the title and most of them are meant
+        places = concepts - titles
+        held = {
+            p.id: len(places & self.profiles[p.id].concepts)
+            for p in self.people
+            if titles and titles <= self.profiles[p.id].concepts
+        }
+        most = max(held.values(), default=0)
+        found = [p for p in self.people if most and held.get(p.id) == most]
         return found if len(found) <= LOOKUP.role_holders else []
 
     def search(self, query: str) -> list[Person]:

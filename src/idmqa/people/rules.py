@@ -73,7 +73,8 @@ class LookupRules:
     #: that one scores this much more than the next
     resolve_margin: float = 0.5
     #: a question designates people by title and country or organisation ("El Salvador's
-    #: vice-minister") when at most this many hold both (IOM had two Directors General in 2018)
+    #: vice-minister") when at most this many hold both: a report may quote successive
+    #: holders of one office; more of them say the question means no one in particular
     role_holders: int = 2
 
     def to_json(self) -> dict:

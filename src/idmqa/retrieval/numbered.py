@@ -3,9 +3,9 @@
 
 Reports number their recommendations and key messages ("1. Reconnaître…", "- 2. Il faut…").
 A question names the item by an ordinal word and the list by its noun, and shares nothing
-else with the item's text, so no ranker finds it. The list is the one whose heading starts
-with that noun ("RECOMMANDATIONS", "Messages clés…"); the ordinal words, and the nouns of
-workshops and sessions that an ordinal counts instead ("le premier atelier"), are the
+else with the item's text, so no ranker finds it. The list is the one under a heading that
+starts with that noun ("RECOMMANDATIONS", "Messages clés…"); the ordinal words, and the nouns
+of workshops and sessions that an ordinal counts instead ("le premier atelier"), are the
 lexicon's (``ordinals``, ``workshop_nouns``, ``session_nouns``).
 """
 
@@ -59,15 +59,17 @@ def item_number(text: str) -> int | None:
 
 
 class NumberedItems:
-    """The numbered items of an index by number, with the stem of their list's noun."""
+    """The numbered items of an index by number, with the stems of their lists' nouns."""
 
     def __init__(self, passages: Sequence[Passage]) -> None:
-        self.items: dict[int, list[tuple[int, str]]] = {}
+        self.items: dict[int, list[tuple[int, frozenset[str]]]] = {}
         for i, passage in enumerate(passages):
             number = item_number(passage.text)
-            heading = analyze(passage.section[0]) if passage.section else []
-            if number is not None and heading:
-                self.items.setdefault(number, []).append((i, heading[0]))
+            # the first word of each heading above the item: a list of recommendations may
+            # sit under a workshop's heading
+            nouns = frozenset(t[0] for t in map(analyze, passage.section) if t)
+            if number is not None and nouns:
+                self.items.setdefault(number, []).append((i, nouns))
 
     def asked(self, question: str, terms: Callable[[str], set[str]]) -> set[int]:
         """The items ``question`` asks for by number: those whose list's noun is among the
@@ -75,5 +77,5 @@ class NumberedItems:
         found: set[int] = set()
         for number, words in asked_items(question):
             nouns = terms(words)
-            found.update(i for i, noun in self.items.get(number, ()) if noun in nouns)
+            found.update(i for i, heads in self.items.get(number, ()) if heads & nouns)
         return found

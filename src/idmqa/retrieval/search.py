@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -22,6 +22,20 @@ from idmqa.retrieval.numbered import NumberedItems
 from idmqa.schema import Passage
 from idmqa.settings import Settings
 from idmqa.text import analyze
+
+
+def announced_lists(passages: Sequence[Passage]) -> dict[int, list[int]]:
+    """Passage index of each paragraph announcing a list → the indices of the list's
+    passages (the chunker marks them ``meta["announced"]``; a long list is cut in several)."""
+    lists: dict[int, list[int]] = {}
+    for i, passage in enumerate(passages):
+        if not passage.meta.get("announced") or i == 0:
+            continue
+        first = i
+        while first > 0 and passages[first - 1].lines == passage.lines:
+            first -= 1  # an earlier part of the same list
+        lists.setdefault(first - 1, []).append(i)
+    return {i: parts for i, parts in lists.items() if i >= 0}
 
 
 @cache
@@ -117,11 +131,7 @@ class Searcher:
         self.corpus_language = self.crosslingual.corpus_language
         self.numbered = NumberedItems(index.passages)
         self.captions = {i for i, p in enumerate(index.passages) if p.kind == "caption"}
-        self.lists = {
-            i: i + 1
-            for i, (p, q) in enumerate(zip(index.passages, index.passages[1:], strict=False))
-            if p.text.rstrip().endswith(":") and q.meta.get("lead_in") and p.section == q.section
-        }
+        self.lists = announced_lists(index.passages)
         # who said what: passage indices of each person's statements (every window, every
         # language; an agenda row lists speakers, it reports no statement) and of any naming
         self.statements: dict[str, list[int]] = {}
@@ -149,6 +159,7 @@ class Searcher:
         self,
         question: str,
         named: list[Person],
+        items: set[int],
         vector: np.ndarray,
         bm25: np.ndarray | None,
         allowed: np.ndarray | None = None,
@@ -159,7 +170,6 @@ class Searcher:
         naming someone; for "the first recommendation", the items numbered 1 of the list
         of recommendations."""
         rankings = []
-        items = self.numbered.asked(question, self._noun_terms)
         if items:
             ranked = self._by_similarity(items, vector, bm25, allowed)
             rankings.append((ranked, self.settings.numbered_item_weight))
@@ -269,22 +279,17 @@ class Searcher:
             ],
             self.settings.rrf_k,
         )
-        people = self._answer_rankings(question, named, vector, bm25, allowed)
-        fused = reciprocal_rank_fusion(people, self.settings.rrf_k, content)
-        if not self._shows_captions(question, named, filters):
-            fused = {i: v for i, v in fused.items() if i not in self.captions}
-        order = sorted(fused, key=fused.__getitem__, reverse=True)
-        passages = self.index.passages
-        if filters:
-            order = [i for i in order if filters.allows(passages[i])]
-        order = self._with_lists(order)
+        items = self.numbered.asked(question, self._noun_terms)
+        answers = self._answer_rankings(question, named, items, vector, bm25, allowed)
+        fused = reciprocal_rank_fusion(answers, self.settings.rrf_k, content)
+        order = self._order(fused, self._shows_captions(question, named, filters), filters)
         order = self._without_copies(order, max(k, self.settings.facet_candidates))
-        term_set = set(terms)
+        passages, term_set = self.index.passages, set(terms)
         hits = [
             Hit(
                 passages[i],
                 rank,
-                fused.get(i, 0.0),  # a list joins its announcement unscored
+                fused[i],
                 dense.get(i, 0.0),
                 lexical.get(i, 0.0),
                 tuple(highlights(self.index.sentences, i, passages[i].text, cosines, term_set)),
@@ -307,9 +312,10 @@ class Searcher:
             hits,
             round(took, 2),
             round(confidence, 4),
-            # a question naming someone the report quotes or lists is about the report,
-            # whatever the scores of an English question over French text say
-            confidence >= self.settings.answerable_threshold or bool(named),
+            # a question naming someone the report quotes or lists, or asking for an item
+            # it numbers, is about the report, whatever the scores of an English question
+            # over French text say
+            confidence >= self.settings.answerable_threshold or bool(named or items),
             self._speaker_counts(order[: self.settings.facet_candidates]),
             signals=signals,
         )
@@ -378,21 +384,24 @@ class Searcher:
         """What the model embeds for ``question`` (see ``CrossLingual.dense_text``)."""
         return self.crosslingual.dense_text(question, language)
 
-    def _with_lists(self, order: list[int]) -> list[int]:
-        """``order`` with each list right after the paragraph announcing it ("… qui comprend
-        trois principes :"): a reader who finds the announcement wants what it announces,
-        which shares few of the question's words."""
-        placed: list[int] = []
-        moved = set()
-        for i in order:
-            if i in moved:
-                continue
-            placed.append(i)
-            j = self.lists.get(i)
-            if j is not None and j not in placed:
-                placed.append(j)
-                moved.add(j)
-        return placed
+    def _order(self, fused: dict[int, float], captions: bool, filters: Filters | None) -> list[int]:
+        """The passages of ``fused`` best first, those ``filters`` let through, captions last
+        unless ``captions``, and each list right after the paragraph announcing it ("… qui
+        comprend trois principes :"), with its score: a reader who finds the announcement
+        wants what it announces, which shares few of the question's words."""
+        passages = self.index.passages
+        for announcing, parts in self.lists.items():
+            for part in parts if announcing in fused else ():
+                if filters is None or filters.allows(passages[part]):
+                    fused[part] = max(fused.get(part, 0.0), fused[announcing])
+        order = sorted(fused, key=lambda i: (-fused[i], i))  # a list after its announcement
+        if filters:
+            order = [i for i in order if filters.allows(passages[i])]
+        if not captions:  # last, still there for a k that reaches them
+            order = [i for i in order if i not in self.captions] + [
+                i for i in order if i in self.captions
+            ]
+        return order
 
     def _without_copies(self, order: list[int], k: int) -> list[int]:
         """The first ``k`` of ``order`` keeping one passage per near-duplicate group."""
