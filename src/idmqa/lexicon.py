@@ -95,6 +95,11 @@ def variants(field: str) -> list[str]:
     return [f.strip() for f in field.split("|") if f.strip()]
 
 
+def phrases(*kinds: str) -> str:
+    """:func:`phrase_pattern` of the first field of every row of ``kinds``, in every language."""
+    return phrase_pattern(row[0] for kind in kinds for row in all_rows(kind))
+
+
 def phrase_pattern(phrases: Iterable[str]) -> str:
     """A regular-expression alternation of ``phrases``, longest first: a space matches any white
     space, an apostrophe either apostrophe."""

@@ -42,7 +42,7 @@ def test_the_item_asked_for_is_the_one_of_the_list_its_noun_names() -> None:
 
 def test_an_english_question_finds_the_numbered_item_of_the_french_report(searcher) -> None:
     question = "What is the fourth recommendation of the report?"
-    asked = searcher.numbered.asked(question, searcher._noun_terms)
+    asked = searcher.numbered.asked(question, searcher.crosslingual.noun_terms)
     assert [searcher.index.passages[i].section[0] for i in asked] == ["RECOMMANDATIONS"]
     (item,) = asked
     assert searcher.index.passages[item].text.startswith("4.")

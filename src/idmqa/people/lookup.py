@@ -171,13 +171,15 @@ class Lookup:
         the most of the places and organisations it names, when there are a few at most."""
         concepts, _rest = concepts_in(text)
         titles = {c for c in concepts if c.startswith("title:")}
+        if not titles:
+            return []
         # the countries and organisations: a question may name others than the person's
         # ("…say about the IOM?"); those holding the title and most of them are meant
         places = concepts - titles
         held = {
             p.id: len(places & self.profiles[p.id].concepts)
             for p in self.people
-            if titles and titles <= self.profiles[p.id].concepts
+            if titles <= self.profiles[p.id].concepts
         }
         most = max(held.values(), default=0)
         found = [p for p in self.people if most and held.get(p.id) == most]

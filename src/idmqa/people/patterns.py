@@ -27,7 +27,7 @@ PLAIN_NAME_RE = re.compile(
 
 
 def _phrases(kind: str) -> str:
-    return lexicon.phrase_pattern(row[0] for row in lexicon.all_rows(kind))
+    return lexicon.phrases(kind)
 
 
 def _words(kind: str) -> re.Pattern[str]:

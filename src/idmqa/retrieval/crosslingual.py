@@ -39,9 +39,15 @@ class CrossLingual:
         self.table = index.bilingual if self.corpus_language == "fr" else {}
         self._passages = index.passages
         self.acronyms = acronym_expansions(index.passages)
-        self.families = stem_families(
-            index.bm25.vocab_dict, settings.family_min_stem, settings.family_max_suffix
-        )
+        self._stems = index.bm25.vocab_dict
+        self._settings = settings
+
+    @cached_property
+    def families(self) -> dict[str, list[str]]:
+        """The word families of the corpus' stems (``stem_families``), built at the first
+        translation (~4 ms): French questions without acronyms need none."""
+        settings = self._settings
+        return stem_families(self._stems, settings.family_min_stem, settings.family_max_suffix)
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -96,6 +102,11 @@ class CrossLingual:
         """BM25 terms of translations: their own and those of their word families."""
         terms = analyze(" ".join(words))
         return terms + [f for t in terms for f in self.families.get(t, ())]
+
+    def noun_terms(self, words: str) -> set[str]:
+        """BM25 terms of ``words`` and of their translations into the corpus' language."""
+        translations = self.table_words(words) + self.glossary.translations(words)
+        return set(analyze(words)) | set(self.terms(translations))
 
     def dense_text(self, question: str, language: str) -> str:
         """What the model embeds for ``question``: an English question over a French corpus

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, cached_property
 
 from idmqa import lexicon
 from idmqa.schema import Passage
@@ -32,10 +32,8 @@ def _ordinals() -> dict[str, int]:
 
 @cache
 def _ordinal_phrase() -> re.Pattern[str]:
-    ordinals = lexicon.phrase_pattern(row[0] for row in lexicon.all_rows("ordinals"))
-    counted = lexicon.phrase_pattern(
-        row[0] for kind in ("workshop_nouns", "session_nouns") for row in lexicon.all_rows(kind)
-    )
+    ordinals = lexicon.phrases("ordinals")
+    counted = lexicon.phrases("workshop_nouns", "session_nouns")
     return re.compile(
         rf"(?<![\w'’])({ordinals})\s+(?!(?:{counted})(?![\w'’]))"
         rf"((?:[\w'’-]+\s*){{1,{NOUN_WORDS}}})",
@@ -62,14 +60,21 @@ class NumberedItems:
     """The numbered items of an index by number, with the stems of their lists' nouns."""
 
     def __init__(self, passages: Sequence[Passage]) -> None:
-        self.items: dict[int, list[tuple[int, frozenset[str]]]] = {}
-        for i, passage in enumerate(passages):
+        self._passages = passages
+
+    @cached_property
+    def items(self) -> dict[int, list[tuple[int, frozenset[str]]]]:
+        """Number → (passage index, stems of its headings' first words) of each item. Built
+        at the first question asking for one (~8 ms): most never do."""
+        items: dict[int, list[tuple[int, frozenset[str]]]] = {}
+        for i, passage in enumerate(self._passages):
             number = item_number(passage.text)
             # the first word of each heading above the item: a list of recommendations may
             # sit under a workshop's heading
             nouns = frozenset(t[0] for t in map(analyze, passage.section) if t)
             if number is not None and nouns:
-                self.items.setdefault(number, []).append((i, nouns))
+                items.setdefault(number, []).append((i, nouns))
+        return items
 
     def asked(self, question: str, terms: Callable[[str], set[str]]) -> set[int]:
         """The items ``question`` asks for by number: those whose list's noun is among the

@@ -40,8 +40,7 @@ def announced_lists(passages: Sequence[Passage]) -> dict[int, list[int]]:
 
 @cache
 def _photo_words() -> re.Pattern[str]:
-    words = lexicon.phrase_pattern(row[0] for row in lexicon.all_rows("photo_words"))
-    return re.compile(rf"(?<![\w])(?:{words})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w])(?:{lexicon.phrases('photo_words')})(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,12 +187,6 @@ class Searcher:
         )
         return rankings
 
-    def _noun_terms(self, words: str) -> set[str]:
-        """BM25 terms of ``words`` and of their translations into the corpus' language."""
-        translate = self.crosslingual
-        translations = translate.table_words(words) + translate.glossary.translations(words)
-        return set(analyze(words)) | set(translate.terms(translations))
-
     def allowed(self, filters: Filters) -> np.ndarray:
         """Sorted indices of the passages ``filters`` lets through (cached per filter)."""
         found = self._allowed.get(filters)
@@ -279,7 +272,7 @@ class Searcher:
             ],
             self.settings.rrf_k,
         )
-        items = self.numbered.asked(question, self._noun_terms)
+        items = self.numbered.asked(question, self.crosslingual.noun_terms)
         answers = self._answer_rankings(question, named, items, vector, bm25, allowed)
         fused = reciprocal_rank_fusion(answers, self.settings.rrf_k, content)
         order = self._order(fused, self._shows_captions(question, named, filters), filters)
