@@ -384,7 +384,9 @@ class Searcher:
         wants what it announces, which shares few of the question's words."""
         passages = self.index.passages
         for announcing, parts in self.lists.items():
-            for part in parts if announcing in fused else ():
+            if announcing not in fused:
+                continue
+            for part in parts:
                 if filters is None or filters.allows(passages[part]):
                     fused[part] = max(fused.get(part, 0.0), fused[announcing])
         order = sorted(fused, key=lambda i: (-fused[i], i))  # a list after its announcement
