@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.synchronize
 import sqlite3
 from pathlib import Path
 
@@ -64,6 +65,29 @@ def test_processes_writing_at_once_lose_no_vote(tmp_path: Path) -> None:
     assert len({v.id for v in votes}) == len(votes)
     per_passage = {g: n for g, vote, n in parent.counts("passage") if vote == "up"}
     assert per_passage == {"(none)": 1, **{f"p{w}": VOTES_EACH // 2 for w in range(WRITERS)}}
+
+
+def _first_vote(data_dir: str, start: multiprocessing.synchronize.Barrier) -> None:
+    start.wait(30)
+    FeedbackStore(Path(data_dir)).add(question="first", language="fr", vote="up", build="b1")
+
+
+def test_processes_creating_the_file_together_lose_no_vote(tmp_path: Path) -> None:
+    # Workers voting first on a new file all switch it to WAL at once; SQLite refused such
+    # races without waiting in about one start in four before the store retried.
+    context = multiprocessing.get_context("fork")
+    for trial in range(10):
+        data_dir = tmp_path / str(trial)
+        start = context.Barrier(WRITERS)
+        workers = [
+            context.Process(target=_first_vote, args=(str(data_dir), start)) for _ in range(WRITERS)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+            assert worker.exitcode == 0
+        assert len(list(FeedbackStore(data_dir).votes())) == WRITERS
 
 
 def test_counts_by_vote_and_day(tmp_path: Path) -> None:
